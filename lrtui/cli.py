@@ -1,0 +1,181 @@
+"""The command line: `lrtui` opens the app, `lrtui train` runs the engine headless.
+
+Every mistake a user can make on the command line, or in the data it points at, ends in one
+line `lrtui: error: ...` on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from typing import NoReturn, Sequence
+
+from lrtui import __version__
+from lrtui.engine.data import PRESETS, DataError, Dataset, load_csv, preset, require_unique_fit
+from lrtui.engine.data import synthetic as make_synthetic
+from lrtui.engine.trainer import TrainConfig
+
+EXIT_USAGE = 2
+
+DESCRIPTION = (
+    "Watch y_hat = w*x + b being fitted by gradient descent on the mean squared error. "
+    "Without a command, opens the terminal app."
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line and exit code 2 (no usage dump)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"lrtui: error: {message} (see lrtui --help)\n")
+
+
+def _number(text: str, *, positive: bool = False) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    if positive and value <= 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
+    return value
+
+
+def _positive(text: str) -> float:
+    return _number(text, positive=True)
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        try:
+            as_float = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not as_float.is_integer():
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        value = int(as_float)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def add_run_options(parser: argparse.ArgumentParser, *, suppress: bool = False) -> None:
+    """The data and training flags shared by `lrtui` and `lrtui train`.
+
+    With suppress=True (for subcommands) an option left out does not overwrite the value
+    given before the subcommand name (`lrtui --lr 0.05 train` keeps 0.05).
+    """
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if suppress else value
+
+    data = parser.add_argument_group("data (choose one; default: --preset seed)")
+    source = data.add_mutually_exclusive_group()
+    source.add_argument(
+        "--preset", choices=sorted(PRESETS), default=default(None),
+        help="seed: the notes' example (x = -2,-1,1,2; y = x; start w=10, b=0); "
+        "tutorial: y = -2x + 2 from w=10, b=10",
+    )
+    source.add_argument("--data", metavar="FILE.csv", default=default(None),
+                        help="a CSV file with x and y columns (header row optional)")
+    source.add_argument("--synthetic", metavar="N", type=_count, default=default(None),
+                        help="N generated points, y = slope*x + intercept + noise, x in [-2, 2)")
+    data.add_argument("--x", metavar="COL", default=default(None),
+                      help="CSV column for x: a header name or 0-based index (default 0)")
+    data.add_argument("--y", metavar="COL", default=default(None),
+                      help="CSV column for y: a header name or 0-based index (default 1)")
+    data.add_argument("--slope", type=_number, default=default(1.0),
+                      help="synthetic data's true slope (default 1)")
+    data.add_argument("--intercept", type=_number, default=default(0.0),
+                      help="synthetic data's true intercept (default 0)")
+    data.add_argument("--noise", type=_number, default=default(0.0),
+                      help="synthetic data's Gaussian noise sigma (default 0)")
+    data.add_argument("--seed", type=_int, default=default(0),
+                      help="random seed for synthetic data (default 0)")
+    train = parser.add_argument_group("training (defaults come from the preset)")
+    train.add_argument("--w0", type=_number, default=default(None), help="starting w")
+    train.add_argument("--b0", type=_number, default=default(None), help="starting b")
+    train.add_argument("--lr", type=_positive, default=default(None), help="learning rate")
+    train.add_argument("--epochs", type=_count, default=default(None),
+                       help="number of epochs (full-batch updates)")
+    train.add_argument("--h", type=_positive, default=default(None),
+                       help="step h of the central difference (L(w+h) - L(w-h)) / 2h")
+    train.add_argument("--tol", type=_positive, default=default(None),
+                       help="stop (converged) when the gradient norm falls below TOL")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="lrtui", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"lrtui {__version__}")
+    add_run_options(parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    train = commands.add_parser(
+        "train", help="run gradient descent headless and print a report (or --json)",
+        description="Run gradient descent without the app and print a training report.",
+    )
+    add_run_options(train, suppress=True)
+    train.add_argument("--json", action="store_true",
+                       help='print one JSON document {"config", "history", "result"}')
+    train.add_argument("--every", metavar="K", type=_count, default=1,
+                       help="--json keeps every K-th record plus the first and last (default 1)")
+    return parser
+
+
+def load_run(args: argparse.Namespace) -> tuple[Dataset, TrainConfig]:
+    """The dataset and training settings the flags ask for (raises DataError)."""
+    if (args.x is not None or args.y is not None) and args.data is None:
+        raise DataError("--x and --y choose CSV columns; they need --data FILE.csv")
+    if args.data is not None:
+        data = load_csv(args.data, 0 if args.x is None else args.x, 1 if args.y is None else args.y)
+    elif args.synthetic is not None:
+        data = make_synthetic(args.synthetic, args.slope, args.intercept, args.noise, args.seed)
+    else:
+        chosen = preset(args.preset or "seed")
+        overrides = dict(w0=args.w0, b0=args.b0, lr=args.lr, epochs=args.epochs, h=args.h,
+                         tol=args.tol)
+        return chosen.data, TrainConfig.from_preset(chosen, **overrides)
+    require_unique_fit(data)
+    base = preset("seed")
+    # Your own data starts from the origin rather than the notes' deliberately bad w = 10.
+    config = TrainConfig(
+        w0=0.0 if args.w0 is None else args.w0,
+        b0=0.0 if args.b0 is None else args.b0,
+        lr=base.lr if args.lr is None else args.lr,
+        epochs=base.epochs if args.epochs is None else args.epochs,
+        h=base.h if args.h is None else args.h,
+        tol=args.tol,
+    )
+    return data, config
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        data, config = load_run(args)
+        if args.command == "train":
+            from lrtui.report import train
+
+            return train(data, config, json_output=args.json, every=args.every)
+        from lrtui.tui import run_app
+
+        return run_app(data, config)
+    except DataError as exc:
+        print(f"lrtui: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `lrtui train --json | head` closed the pipe early: not an error of ours.
+        sys.stderr.close()
+        return 0
