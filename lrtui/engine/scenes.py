@@ -1,0 +1,115 @@
+"""Plot-ready arrays for the app's plots, so that the views only draw.
+
+Each function takes the engine's objects and returns small NumPy arrays: bounded in size
+however large the data or long the run, and with only finite values (plots break on inf).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lrtui.engine.data import Dataset
+from lrtui.engine.theory import Tangent, Theory
+from lrtui.engine.trainer import History, TrainingState
+
+# The notes' sample weights for the tangent lines (around their optimum w = 1).
+NOTES_SAMPLE_WEIGHTS = (-0.5, 0.0, 0.5, 1.5, 2.0, 2.5)
+MAX_FIT_POINTS = 2_000
+
+
+def loss_series(history: History, max_points: int = 400, log: bool = False):
+    """(epochs, losses) of the whole run, thinned to at most max_points, finite values only
+    (and only positive ones for a log axis)."""
+    epochs = history.column("epoch")
+    losses = history.column("loss")
+    keep = np.isfinite(losses) & ((losses > 0) if log else True)
+    epochs, losses = epochs[keep], losses[keep]
+    if len(epochs) > max_points:
+        idx = np.unique(np.linspace(0, len(epochs) - 1, max_points).round().astype(int))
+        epochs, losses = epochs[idx], losses[idx]
+    return epochs, losses
+
+
+@dataclass(frozen=True)
+class TangentScene:
+    ws: np.ndarray  # the w grid
+    losses: np.ndarray  # L(w) at the state's b
+    point: Tangent | None  # the tangent at the current w (None if not finite)
+    segment: tuple[np.ndarray, np.ndarray] | None  # a short piece of the tangent line
+    samples: list[tuple[np.ndarray, np.ndarray]]  # the notes' tangents, when asked for
+
+
+def sample_weights(theory: Theory) -> np.ndarray:
+    """The notes' weights, placed around this data's optimum (exactly the notes' set on
+    the seed data, whose optimum is w = 1)."""
+    return theory.stats.w_opt + (np.array(NOTES_SAMPLE_WEIGHTS) - 1.0)
+
+
+def w_window(theory: Theory, start_w: float, state: TrainingState, samples: bool) -> tuple[float, float]:
+    """A w interval holding the start, the optimum and the current w (and the samples)."""
+    points = [start_w, theory.stats.w_opt]
+    if np.isfinite(state.w) and abs(state.w) < 1e12:
+        points.append(state.w)
+    if samples:
+        points.extend(sample_weights(theory))
+    lo, hi = min(points), max(points)
+    span = hi - lo if hi > lo else max(1.0, abs(hi))
+    return lo - 0.1 * span, hi + 0.1 * span
+
+
+def tangent_scene(
+    theory: Theory, state: TrainingState, window: tuple[float, float], samples: bool,
+    points: int = 200,
+) -> TangentScene:
+    lo, hi = window
+    ws = np.linspace(lo, hi, points)
+    b = state.b if np.isfinite(state.b) else theory.stats.b_opt
+    with np.errstate(all="ignore"):
+        losses = theory.loss_curve(ws, b)
+    half = 0.12 * (hi - lo)
+    point = segment = None
+    if state.finite and lo <= state.w <= hi:
+        point = theory.tangent(state.w, b, state.h)
+        seg_ws = np.array([state.w - half, state.w + half])
+        segment = (seg_ws, point.line(seg_ws))
+    lines = []
+    if samples:
+        for w in sample_weights(theory):
+            t = theory.tangent(float(w), b, state.h)
+            seg_ws = np.array([w - half / 2, w + half / 2])
+            lines.append((seg_ws, t.line(seg_ws)))
+    return TangentScene(ws, losses, point, segment, lines)
+
+
+@dataclass(frozen=True)
+class FitScene:
+    x: np.ndarray  # a bounded sample of the data
+    y: np.ndarray
+    line_x: np.ndarray  # two x values spanning the data
+    line_y: np.ndarray | None  # the current line (None if not finite)
+    best_y: np.ndarray | None  # the least-squares line (None if not unique)
+    ylim: tuple[float, float]
+
+
+def fit_sample(data: Dataset, limit: int = MAX_FIT_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """At most `limit` points, evenly spread over the data's order (deterministic)."""
+    if data.n <= limit:
+        return data.x, data.y
+    idx = np.linspace(0, data.n - 1, limit).round().astype(int)
+    return data.x[idx], data.y[idx]
+
+
+def fit_scene(sample: tuple[np.ndarray, np.ndarray], theory: Theory, state: TrainingState) -> FitScene:
+    x, y = sample
+    lo, hi = float(x.min()), float(x.max())
+    if lo == hi:
+        lo, hi = lo - 1.0, hi + 1.0
+    line_x = np.array([lo, hi])
+    ylo, yhi = float(y.min()), float(y.max())
+    pad = 0.25 * (yhi - ylo) if yhi > ylo else 1.0
+    line_y = line_x * state.w + state.b if state.finite else None
+    opt = theory.optimum
+    best_y = None if opt.w is None else line_x * opt.w + opt.b
+    return FitScene(x, y, line_x, line_y, best_y, (ylo - pad, yhi + pad))

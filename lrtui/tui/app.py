@@ -1,0 +1,368 @@
+"""LrtuiApp: one training run, five views of it, and the keys that drive it.
+
+The app owns the `Trainer` and publishes its `TrainingState` in the `state` reactive; the
+views are bound to it and only draw. Keys become trainer calls. Playing runs `speed`
+engine steps per timer tick and renders once; the plots are refreshed at a lower rate than
+the numbers while playing, because they cost most of the bytes sent to the terminal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Static
+
+from lrtui.engine.data import DataError, Dataset
+from lrtui.engine.ladder import ladder_step, nice_step
+from lrtui.engine.scenes import fit_sample, fit_scene, w_window
+from lrtui.engine.trainer import CONVERGED, DIVERGED, TrainConfig, Trainer, TrainingState
+from lrtui.tui.commands import CommandError, parse_command
+from lrtui.tui.format import num
+from lrtui.tui.help import HelpScreen
+from lrtui.tui.views.numbers import GradientsView, ParametersView, Value
+from lrtui.tui.views.plots import FitView, LossHistoryView, TangentView
+
+FPS = 30  # timer ticks per second while playing
+PLOT_EVERY = 5  # while playing, plots are redrawn every 5th frame (6 per second)
+MIN_SIZE = (60, 18)  # below this the app asks for a larger terminal
+MAX_SPEED = 100_000  # engine steps per frame
+DEFAULT_TOL = 1e-8  # the app stops playing when the gradient norm falls below this
+
+
+class PromptBar(Horizontal):
+    """The `:` prompt: one line for exact values, with its error shown beside it."""
+
+    def compose(self) -> ComposeResult:
+        yield Label(":", id="prompt-colon")
+        yield Input(placeholder="lr 0.037 · w 3.5 · b -1 · h 0.001 · epochs 2000", id="prompt-input")
+        yield Label("", id="prompt-error")
+
+
+class LrtuiApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "lrtui"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("space", "toggle_play", "play/pause", id="play"),
+        Binding("n,right", "step", "step", id="step"),
+        Binding("left", "back", "back", id="back"),
+        Binding("r", "reset", "reset", id="reset"),
+        Binding("plus,equals_sign", "lr_up", "lr+", key_display="+", id="lr-up"),
+        Binding("minus", "lr_down", "lr-", key_display="-", id="lr-down"),
+        Binding("right_square_bracket", "faster", "faster", key_display="]", show=False),
+        Binding("left_square_bracket", "slower", "slower", key_display="[", show=False),
+        Binding("w", "move('w', -1)", "w down", show=False),
+        Binding("W", "move('w', 1)", "w up", show=False),
+        Binding("b", "move('b', -1)", "b down", show=False),
+        Binding("B", "move('b', 1)", "b up", show=False),
+        Binding("colon", "prompt", "set", key_display=":"),
+        Binding("l", "toggle_log", "log", show=False),
+        Binding("t", "toggle_samples", "tangents", show=False),
+        Binding("z", "zoom", "zoom", show=False),
+        Binding("question_mark,f1", "help", "help", key_display="?"),
+        Binding("q", "quit", "quit"),
+    ]
+
+    state: reactive[TrainingState] = reactive(None, bindings=True, always_update=False)
+    plot_state: reactive[TrainingState] = reactive(None)
+    playing: reactive[bool] = reactive(False, bindings=True)
+    speed: reactive[int] = reactive(1)
+
+    def __init__(self, data: Dataset, config: TrainConfig) -> None:
+        super().__init__()
+        if config.tol is None:
+            config = replace(config, tol=DEFAULT_TOL)
+        self.data = data
+        self.trainer = Trainer(data, config)
+        self._frame = 0
+        self._fit_sample = fit_sample(data)
+        self.set_reactive(LrtuiApp.state, self.trainer.state)
+        self.set_reactive(LrtuiApp.plot_state, self.trainer.state)
+
+    # -- layout --------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        trainer = self.trainer
+        with Vertical(id="main"):
+            with Horizontal(id="numbers"):
+                self.parameters = ParametersView(trainer.theory, id="parameters").data_bind(
+                    LrtuiApp.state, LrtuiApp.playing, LrtuiApp.speed
+                )
+                yield self.parameters
+                self.gradients = GradientsView(id="gradients").data_bind(LrtuiApp.state)
+                yield self.gradients
+            with Horizontal(id="plots"):
+                plot_state = dict(state=LrtuiApp.plot_state)
+                self.loss_view = LossHistoryView(trainer.history, id="loss-plot").data_bind(**plot_state)
+                yield self.loss_view
+                self.tangent_view = TangentView(
+                    trainer.theory, trainer.start[0], id="tangent-plot"
+                ).data_bind(**plot_state)
+                yield self.tangent_view
+                self.fit_view = FitView(self.data, trainer.theory, id="fit-plot").data_bind(**plot_state)
+                yield self.fit_view
+        self.message = Value(id="message")
+        yield self.message
+        self.prompt_bar = PromptBar(id="prompt")
+        yield self.prompt_bar
+        self.too_small = Static("", id="too-small")
+        yield self.too_small
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._timer = self.set_interval(1 / FPS, self._tick, pause=True)
+        self.prompt_input = self.query_one("#prompt-input", Input)
+        self.prompt_error = self.query_one("#prompt-error", Label)
+        self._show_message()
+        self._check_size()
+
+    def on_resize(self) -> None:
+        self._check_size()
+
+    def _check_size(self) -> None:
+        width, height = self.size
+        small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        self.screen.set_class(small, "-too-small")
+        if small:
+            self.too_small.update(
+                f"lrtui needs at least {MIN_SIZE[0]}x{MIN_SIZE[1]}; this terminal is "
+                f"{width}x{height}: please make it larger"
+            )
+
+    # -- publishing state ----------------------------------------------------------------
+
+    def _publish(self, plots: bool = True) -> None:
+        self.state = self.trainer.state
+        if plots:
+            self.plot_state = self.state
+
+    def watch_state(self) -> None:
+        if self.is_mounted:
+            self._show_message()
+
+    def watch_playing(self) -> None:
+        if self.is_mounted:
+            self._show_message()
+
+    def _show_message(self) -> None:
+        state, theory = self.state, self.trainer.theory
+        if state.status == DIVERGED:
+            text = (
+                f"diverged at epoch {state.epoch:,}: lr {num(state.lr)} is above the critical rate "
+                f"2/λmax = {num(theory.critical_lr, 4)} for this data, so each step multiplies "
+                f"the error by {num(theory.contraction(state.lr), 3)}. Press - or r."
+                if state.lr > theory.critical_lr
+                else f"diverged at epoch {state.epoch:,}: the loss passed the divergence bound. Press r."
+            )
+            tone = "error"
+        elif state.status == CONVERGED:
+            text = (
+                f"converged at epoch {state.epoch:,}: gradient norm {num(state.grad_norm, 2)} "
+                f"< tol {num(state.tol)}. r restarts; w/W, b/B pick a new start."
+            )
+            tone = "success"
+        elif state.epoch >= state.epochs:
+            text = f"reached the {state.epochs:,}-epoch budget. Type ': epochs {2 * state.epochs}' to go on, or r."
+            tone = "accent"
+        elif self.playing:
+            text = f"playing at {self.speed:,} step{'s' if self.speed > 1 else ''} per frame; space pauses, ] and [ change speed"
+            tone = ""
+        elif state.lr > theory.critical_lr:
+            text = f"lr {num(state.lr)} is above the critical rate {num(theory.critical_lr, 4)}: this run will diverge"
+            tone = "warning"
+        else:
+            text = "space plays · n steps · ← steps back · +/- learning rate · : exact values · ? every key"
+            tone = "muted"
+        self.message.text = text
+        self.message.tone = tone
+
+    # -- playing -------------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        if not self.playing:
+            return
+        self.trainer.run(self.speed)
+        self._frame += 1
+        stop = not self.trainer.can_step or self.trainer.state.status == CONVERGED
+        self._publish(plots=stop or self._frame % PLOT_EVERY == 0)
+        if stop:
+            self.playing = False
+
+    def _set_playing(self, on: bool) -> None:
+        self.playing = on
+        if on:
+            self._timer.resume()
+        else:
+            self._timer.pause()
+            self._publish()
+
+    # -- actions -------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        trainer = self.trainer
+        if action == "step":
+            return True if trainer.can_step else None
+        if action == "back":
+            return True if trainer.can_go_back else None
+        if action == "reset":
+            return True if self.state.epoch > 0 or self.state.status == DIVERGED else None
+        if action == "toggle_play":
+            can_play = trainer.can_step and self.state.status != CONVERGED
+            return True if (self.playing or can_play) else None
+        return True
+
+    def action_toggle_play(self) -> None:
+        self._set_playing(not self.playing)
+
+    def action_step(self) -> None:
+        self._set_playing(False)
+        self.trainer.step()
+        self._publish()
+
+    def action_back(self) -> None:
+        self._set_playing(False)
+        self.trainer.back()
+        self._publish()
+
+    def action_reset(self) -> None:
+        self._set_playing(False)
+        self.trainer.reset()
+        self._publish()
+
+    def action_lr_up(self) -> None:
+        self._change_lr(ladder_step(self.state.lr, +1))
+
+    def action_lr_down(self) -> None:
+        self._change_lr(ladder_step(self.state.lr, -1))
+
+    def _change_lr(self, lr: float) -> None:
+        was_diverged = self.state.status == DIVERGED
+        self.trainer.set_lr(lr)
+        if was_diverged:
+            self._set_playing(False)
+        self._publish()
+
+    def action_faster(self) -> None:
+        self.speed = min(MAX_SPEED, int(ladder_step(self.speed, +1)))
+        self._show_message()
+
+    def action_slower(self) -> None:
+        if self.speed > 1:
+            self.speed = max(1, int(ladder_step(self.speed, -1)))
+        self._show_message()
+
+    def action_move(self, which: str, direction: int) -> None:
+        """Move w or b by a view-sized step and restart the run from there."""
+        state, trainer = self.state, self.trainer
+        w, b = (state.w, state.b) if state.finite else trainer.start
+        if which == "w":
+            window = w_window(trainer.theory, trainer.start[0], state, self.tangent_view.show_samples)
+            w += direction * nice_step(window[1] - window[0])
+        else:
+            ylo, yhi = fit_scene(self._fit_sample, trainer.theory, state).ylim
+            b += direction * nice_step(yhi - ylo)
+        self._restart_from(w, b)
+
+    def _restart_from(self, w: float, b: float) -> None:
+        self._set_playing(False)
+        self.trainer.set_start(w, b)
+        self.tangent_view.start_w = self.trainer.start[0]
+        self._publish()
+
+    def action_toggle_log(self) -> None:
+        self.loss_view.log_scale = not self.loss_view.log_scale
+
+    def action_toggle_samples(self) -> None:
+        self.tangent_view.show_samples = not self.tangent_view.show_samples
+
+    def action_zoom(self) -> None:
+        screen = self.screen
+        if screen.maximized is not None:
+            screen.minimize()
+            return
+        focused = self.focused
+        panels = (self.parameters, self.gradients, self.loss_view, self.tangent_view, self.fit_view)
+        target = focused if focused in panels else self.loss_view
+        screen.maximize(target, container=False)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    # -- the prompt ----------------------------------------------------------------------
+
+    def action_prompt(self, text: str = "") -> None:
+        self._set_playing(False)
+        self.screen.add_class("-prompting")
+        self.prompt_error.update("")
+        self.prompt_input.value = text
+        self.prompt_input.cursor_position = len(text)
+        self.prompt_input.focus()
+
+    def _close_prompt(self) -> None:
+        self.screen.remove_class("-prompting")
+        self.prompt_input.value = ""
+        self.loss_view.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        try:
+            self.apply_command(event.value)
+        except (CommandError, DataError) as exc:
+            self.prompt_error.update(str(exc))
+            return
+        self._close_prompt()
+
+    def on_key(self, event) -> None:
+        if event.key == "escape" and self.screen.has_class("-prompting"):
+            event.stop()
+            self._close_prompt()
+
+    def apply_command(self, text: str) -> None:
+        """Apply one prompt entry (raises CommandError or DataError with a message)."""
+        command = parse_command(text)
+        trainer, value = self.trainer, command.value
+        if command.name == "lr":
+            self._change_lr(value)
+            return
+        if command.name == "w":
+            self._restart_from(value, trainer.start[1])
+            return
+        if command.name == "b":
+            self._restart_from(trainer.start[0], value)
+            return
+        if command.name == "h":
+            trainer.set_h(value)
+        elif command.name == "epochs":
+            trainer.set_epochs(int(value))
+        elif command.name == "tol":
+            trainer.set_tol(value)
+        self._publish()
+
+    # -- the command palette -------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen):
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Set learning rate", "lr <value> at the prompt", lambda: self.action_prompt("lr "))
+        yield SystemCommand("Set starting w", "restart from a typed w", lambda: self.action_prompt("w "))
+        yield SystemCommand("Set starting b", "restart from a typed b", lambda: self.action_prompt("b "))
+        yield SystemCommand("Set central-difference step h", "h <value>", lambda: self.action_prompt("h "))
+        yield SystemCommand("Set epoch budget", "epochs <count>", lambda: self.action_prompt("epochs "))
+        yield SystemCommand("Play / pause", "space", self.action_toggle_play)
+        yield SystemCommand("Step", "one epoch (n)", self.action_step)
+        yield SystemCommand("Reset", "back to the start (r)", self.action_reset)
+        yield SystemCommand("Toggle log scale", "loss plot (l)", self.action_toggle_log)
+        yield SystemCommand("Toggle sample tangents", "tangent view (t)", self.action_toggle_samples)
+        yield SystemCommand("Keys", "every key (?)", self.action_help)
+
+
+def make_app(data: Dataset, config: TrainConfig) -> LrtuiApp:
+    """The app factory the CLI, the tests and the screenshot script share."""
+    return LrtuiApp(data, config)
+

@@ -1,0 +1,159 @@
+"""The three plots: loss over epochs, the tangent to L(w), and the fitted line.
+
+plotext applies log10 to its stored data every time it builds, so a plot that was drawn
+once and is rendered again (after a resize, a theme change) would plot log(log(y)). Each
+view therefore re-plots from its current inputs inside `render()`, and gives a log axis
+only finite positive values. The arrays come ready-made from `lrtui.engine.scenes`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from rich.text import Text
+from textual.reactive import reactive
+from textual_plotext import PlotextPlot
+
+from lrtui.engine.data import Dataset
+from lrtui.engine.scenes import fit_sample, fit_scene, loss_series, tangent_scene, w_window
+from lrtui.engine.theory import Theory
+from lrtui.engine.trainer import History, TrainingState
+from lrtui.tui.format import tick
+
+MIN_PLOT_SIZE = (12, 5)  # below this a plot shows a note instead of a squashed chart
+
+
+def linear_ticks(lo: float, hi: float, count: int = 4) -> list[float]:
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        return [lo] if math.isfinite(lo) else []
+    raw = (hi - lo) / count
+    exponent = math.floor(math.log10(raw))
+    step = next(m * 10.0**exponent for m in (1, 2, 5, 10) if m * 10.0**exponent >= raw)
+    first = math.ceil(lo / step) * step
+    return [first + i * step for i in range(count + 2) if first + i * step <= hi + 1e-12 * step]
+
+
+def log_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
+    """Powers of ten between lo and hi (> 0), at most about `count` of them."""
+    a, b = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+    stride = max(1, math.ceil((b - a) / count))
+    return [10.0**e for e in range(a, b + 1, stride) if lo <= 10.0**e <= hi] or [lo, hi]
+
+
+class StatePlot(PlotextPlot):
+    """A plot of the current training state, re-plotted from scratch on every render."""
+
+    can_focus = True
+    state: reactive[TrainingState | None] = reactive(None)
+
+    def render(self):
+        width, height = self.size
+        if width < MIN_PLOT_SIZE[0] or height < MIN_PLOT_SIZE[1]:
+            return Text("(too small)", style="dim")
+        plt = self.plt
+        plt.clear_figure()
+        if self.state is not None:
+            self.draw(self.state)
+        return super().render()
+
+    def draw(self, state: TrainingState) -> None:
+        raise NotImplementedError
+
+
+class LossHistoryView(StatePlot):
+    """The loss at every epoch of the run so far (thinned evenly for long runs)."""
+
+    log_scale: reactive[bool] = reactive(False)
+
+    def __init__(self, history: History, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.history = history
+        self.border_title = "loss over epochs"
+
+    def watch_log_scale(self, log: bool) -> None:
+        self.border_subtitle = "log scale" if log else "linear (l: log)"
+
+    def draw(self, state: TrainingState) -> None:
+        plt = self.plt
+        epochs, losses = loss_series(self.history, max_points=2 * self.size.width, log=self.log_scale)
+        if len(epochs) == 0:
+            plt.title("no finite loss to show")
+            return
+        plt.plot(epochs.tolist(), losses.tolist(), marker="braille", color="cyan")
+        plt.xlim(0, max(float(epochs[-1]), 1.0))
+        lo, hi = float(losses.min()), float(losses.max())
+        if self.log_scale:
+            plt.yscale("log")
+            ticks = log_ticks(lo, hi) if hi > lo else [lo]
+        else:
+            plt.ylim(min(lo, 0.0), hi + 0.05 * (hi - min(lo, 0.0)) or 1.0)
+            ticks = linear_ticks(min(lo, 0.0), hi)
+        plt.yticks(ticks, [tick(t) for t in ticks])
+        xt = linear_ticks(0.0, max(float(epochs[-1]), 1.0), 3)
+        plt.xticks(xt, [tick(t) for t in xt])
+
+
+class TangentView(StatePlot):
+    """L(w) at the current b, the current point, and the tangent whose slope is the
+    central-difference slope; `t` adds the notes' tangents at several sample weights."""
+
+    show_samples: reactive[bool] = reactive(False)
+
+    def __init__(self, theory: Theory, start_w: float, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.theory = theory
+        self.start_w = start_w
+        self.border_title = "L(w) and tangent"
+
+    def watch_show_samples(self, samples: bool) -> None:
+        self.border_subtitle = "sample tangents" if samples else "t: sample tangents"
+
+    def draw(self, state: TrainingState) -> None:
+        plt = self.plt
+        window = w_window(self.theory, self.start_w, state, self.show_samples)
+        scene = tangent_scene(self.theory, state, window, self.show_samples, points=2 * self.size.width)
+        plt.plot(scene.ws.tolist(), scene.losses.tolist(), marker="braille", color="cyan")
+        for ws, ls in scene.samples:
+            plt.plot(ws.tolist(), ls.tolist(), marker="braille", color="gray")
+        if scene.segment is not None and scene.point is not None:
+            ws, ls = scene.segment
+            plt.plot(ws.tolist(), ls.tolist(), marker="braille", color="orange")
+            plt.scatter([scene.point.w], [scene.point.loss], marker="●", color="red")
+        plt.xlim(*window)
+        top = float(np.nanmax(scene.losses))
+        low = float(np.nanmin(scene.losses))
+        pad = 0.05 * (top - low) if top > low else 1.0
+        plt.ylim(low - pad, top + pad)
+        yt = linear_ticks(low, top, 3)
+        plt.yticks(yt, [tick(t) for t in yt])
+        xt = linear_ticks(*window, 4)
+        plt.xticks(xt, [tick(t) for t in xt])
+
+
+class FitView(StatePlot):
+    """The data, the current line y_hat = w*x + b and the least-squares line."""
+
+    def __init__(self, data: Dataset, theory: Theory, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.theory = theory
+        self.sample = fit_sample(data)
+        self.border_title = "data and fit"
+        shown = len(self.sample[0])
+        points = f"{data.n:,} points" if shown == data.n else f"{shown:,} of {data.n:,} points"
+        self.border_subtitle = f"{points} · orange: now · green: best"
+
+    def draw(self, state: TrainingState) -> None:
+        plt = self.plt
+        scene = fit_scene(self.sample, self.theory, state)
+        if scene.best_y is not None:
+            plt.plot(scene.line_x.tolist(), scene.best_y.tolist(), marker="·", color="green")
+        if scene.line_y is not None:
+            plt.plot(scene.line_x.tolist(), scene.line_y.tolist(), marker="braille", color="orange")
+        plt.scatter(scene.x.tolist(), scene.y.tolist(), marker="●", color="cyan")
+        plt.xlim(float(scene.line_x[0]), float(scene.line_x[1]))
+        plt.ylim(*scene.ylim)
+        yt = linear_ticks(*scene.ylim, 3)
+        plt.yticks(yt, [tick(t) for t in yt])
+        xt = linear_ticks(float(scene.line_x[0]), float(scene.line_x[1]), 4)
+        plt.xticks(xt, [tick(t) for t in xt])
