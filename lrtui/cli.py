@@ -1,22 +1,28 @@
 """The command line: `lrtui` opens the app, `lrtui train` runs the engine headless.
 
 Every mistake a user can make on the command line, or in the data it points at, ends in one
-line `lrtui: error: ...` on stderr and exit code 2, never a traceback.
+line `lrtui: error: ...` on stderr and exit code 2, never a traceback. Output that cannot be
+written (a full disk) is one such line with exit code 1; a reader that goes away early
+(`lrtui train --json | head`) is not an error: lrtui stops quietly with exit code 0.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
+import re
 import sys
 from typing import NoReturn, Sequence
 
 from lrtui import __version__
 from lrtui.engine.data import PRESETS, DataError, Dataset, load_csv, preset, require_unique_fit
 from lrtui.engine.data import synthetic as make_synthetic
+from lrtui.engine.stats import SufficientStats
 from lrtui.engine.trainer import TrainConfig
 
-EXIT_USAGE = 2
+EXIT_USAGE = 2  # bad input: flags, data files, settings
+EXIT_OUTPUT = 1  # the input was fine but the output could not be written
 
 DESCRIPTION = (
     "Watch y_hat = w*x + b being fitted by gradient descent on the mean squared error. "
@@ -24,11 +30,26 @@ DESCRIPTION = (
 )
 
 
+# What argparse should take for a negative number rather than an option: its own pattern
+# misses exponents, so `--w0 -1e3` would fail with "expected one argument".
+_NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$",
+                              re.IGNORECASE)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage mistake is one line and exit code 2 (no usage dump)."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE_NUMBER
+
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"lrtui: error: {message} (see lrtui --help)\n")
+        self.exit(EXIT_USAGE, f"lrtui: error: {one_line(message)} (see lrtui --help)\n")
+
+
+def one_line(message: str) -> str:
+    """A message as one line, whatever a file name or a flag value put into it."""
+    return message.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def _number(text: str, *, positive: bool = False) -> float:
@@ -63,11 +84,14 @@ def _count(text: str) -> int:
     return value
 
 
-def _int(text: str) -> int:
+def _seed(text: str) -> int:
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text}")
+    return value
 
 
 def add_run_options(parser: argparse.ArgumentParser, *, suppress: bool = False) -> None:
@@ -95,14 +119,15 @@ def add_run_options(parser: argparse.ArgumentParser, *, suppress: bool = False) 
                       help="CSV column for x: a header name or 0-based index (default 0)")
     data.add_argument("--y", metavar="COL", default=default(None),
                       help="CSV column for y: a header name or 0-based index (default 1)")
-    data.add_argument("--slope", type=_number, default=default(1.0),
+    # None means "not given", so that these flags without --synthetic can be refused.
+    data.add_argument("--slope", type=_number, default=default(None),
                       help="synthetic data's true slope (default 1)")
-    data.add_argument("--intercept", type=_number, default=default(0.0),
+    data.add_argument("--intercept", type=_number, default=default(None),
                       help="synthetic data's true intercept (default 0)")
-    data.add_argument("--noise", type=_number, default=default(0.0),
-                      help="synthetic data's Gaussian noise sigma (default 0)")
-    data.add_argument("--seed", type=_int, default=default(0),
-                      help="random seed for synthetic data (default 0)")
+    data.add_argument("--noise", type=_number, default=default(None),
+                      help="synthetic data's Gaussian noise sigma, >= 0 (default 0)")
+    data.add_argument("--seed", type=_seed, default=default(None),
+                      help="random seed for synthetic data, >= 0 (default 0)")
     train = parser.add_argument_group("training (defaults come from the preset)")
     train.add_argument("--w0", type=_number, default=default(None), help="starting w")
     train.add_argument("--b0", type=_number, default=default(None), help="starting b")
@@ -127,19 +152,37 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_options(train, suppress=True)
     train.add_argument("--json", action="store_true",
                        help='print one JSON document {"config", "history", "result"}')
-    train.add_argument("--every", metavar="K", type=_count, default=1,
+    train.add_argument("--every", metavar="K", type=_count, default=None,
                        help="--json keeps every K-th record plus the first and last (default 1)")
     return parser
+
+
+SYNTHETIC_FLAGS = ("slope", "intercept", "noise", "seed")
 
 
 def load_run(args: argparse.Namespace) -> tuple[Dataset, TrainConfig]:
     """The dataset and training settings the flags ask for (raises DataError)."""
     if (args.x is not None or args.y is not None) and args.data is None:
         raise DataError("--x and --y choose CSV columns; they need --data FILE.csv")
+    stray = [f"--{name}" for name in SYNTHETIC_FLAGS if getattr(args, name) is not None]
+    if stray and args.synthetic is None:
+        raise DataError(
+            f"{' and '.join(stray)} only appl{'ies' if len(stray) == 1 else 'y'} to generated "
+            "data; add --synthetic N (or leave "
+            f"{'it' if len(stray) == 1 else 'them'} out)"
+        )
+    if getattr(args, "every", None) is not None and not args.json:
+        raise DataError("--every K thins the history of --json; it needs --json")
     if args.data is not None:
         data = load_csv(args.data, 0 if args.x is None else args.x, 1 if args.y is None else args.y)
     elif args.synthetic is not None:
-        data = make_synthetic(args.synthetic, args.slope, args.intercept, args.noise, args.seed)
+        data = make_synthetic(
+            args.synthetic,
+            1.0 if args.slope is None else args.slope,
+            0.0 if args.intercept is None else args.intercept,
+            0.0 if args.noise is None else args.noise,
+            0 if args.seed is None else args.seed,
+        )
     else:
         chosen = preset(args.preset or "seed")
         overrides = dict(w0=args.w0, b0=args.b0, lr=args.lr, epochs=args.epochs, h=args.h,
@@ -159,23 +202,84 @@ def load_run(args: argparse.Namespace) -> tuple[Dataset, TrainConfig]:
     return data, config
 
 
+def check_numbers(data: Dataset, stats: SufficientStats, config: TrainConfig) -> None:
+    """Raise DataError unless the data's statistics and the start of the run are finite.
+
+    Values are capped on loading, but sums over very many points, a slope w* beyond float64
+    (x spread tiny against y), a start point far out or a huge --h can still overflow; a run
+    that starts from inf teaches nothing, so it is refused up front.
+    """
+    fields = dict(x_mean=stats.x_mean, y_mean=stats.y_mean, sxx_n=stats.sxx_n,
+                  w_opt=stats.w_opt, b_opt=stats.b_opt, sse_min_n=stats.sse_min_n)
+    bad = [name for name, value in fields.items() if not math.isfinite(value)]
+    if bad:
+        raise DataError(
+            f"{data.name}: the data's statistics ({', '.join(bad)}) overflow float64; rescale "
+            "the data (for example to other units)"
+        )
+    w0, b0 = config.w0, config.b0
+    loss = stats.loss(w0, b0)
+    dw, db = stats.gradient(w0, b0)
+    if not all(math.isfinite(v) for v in (loss, dw, db)):
+        raise DataError(
+            f"the loss at the start w0 = {w0:g}, b0 = {b0:g} overflows float64 (it is {loss:g}); "
+            f"start closer to the optimum w* = {stats.w_opt:.6g}, b* = {stats.b_opt:.6g} with "
+            "--w0 and --b0, or rescale the data"
+        )
+    dwn, dbn = stats.central_difference(w0, b0, config.h)
+    if not (math.isfinite(dwn) and math.isfinite(dbn)):
+        raise DataError(
+            f"--h {config.h:g} is so large that L(w + h) overflows float64 at the start; "
+            "choose a smaller step h"
+        )
+
+
+def _stdout_gone() -> int:
+    """The reader of stdout went away (`lrtui train --json | head`): not an error of ours.
+
+    Point stdout at /dev/null so that the interpreter's final flush does not fail again.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         data, config = load_run(args)
         if args.command == "train":
+            from lrtui.engine.trainer import Trainer
             from lrtui.report import train
 
-            return train(data, config, json_output=args.json, every=args.every)
+            trainer = Trainer(data, config)
+            check_numbers(data, trainer.stats, config)
+            if sys.stdout is None:  # started with stdout closed (`lrtui train >&-`)
+                print("lrtui: error: standard output is closed; nothing to write to",
+                      file=sys.stderr)
+                return EXIT_OUTPUT
+            try:
+                code = train(trainer, json_output=args.json, every=args.every or 1)
+                sys.stdout.flush()
+            except BrokenPipeError:
+                raise
+            except OSError as exc:  # a full disk, a closed terminal, ...
+                _stdout_gone()
+                print(f"lrtui: error: cannot write the output ({exc.strerror or exc})",
+                      file=sys.stderr)
+                return EXIT_OUTPUT
+            return code
+        check_numbers(data, SufficientStats.from_data(data), config)
         from lrtui.tui import run_app
 
         return run_app(data, config)
     except DataError as exc:
-        print(f"lrtui: error: {exc}", file=sys.stderr)
+        print(f"lrtui: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        # `lrtui train --json | head` closed the pipe early: not an error of ours.
-        sys.stderr.close()
-        return 0
+        return _stdout_gone()

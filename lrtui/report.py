@@ -10,11 +10,22 @@ from typing import IO
 import numpy as np
 
 from lrtui.engine.data import Dataset
-from lrtui.engine.trainer import COLUMNS, CONVERGED, DIVERGED, TrainConfig, Trainer, TrainingState
+from lrtui.engine.trainer import COLUMNS, CONVERGED, DIVERGED, TrainConfig, Trainer
 
 
 def _finite_or_none(value: float) -> float | None:
     return value if math.isfinite(value) else None
+
+
+def _json_safe(value):
+    """Floats that are not finite become None, in nested dicts and lists too (strict JSON)."""
+    if isinstance(value, float):
+        return _finite_or_none(value)
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
 
 
 def divergence_cause(trainer: Trainer) -> str:
@@ -56,30 +67,32 @@ def result_dict(trainer: Trainer) -> dict:
         "distance_to_optimum": theory.distance(s.w, s.b),
         "critical_lr": theory.critical_lr,
         "best_lr": theory.best_lr,
-        "hessian_eigenvalues": list(theory.eigenvalues),
+        "hessian_eigenvalues": [float(v) for v in theory.eigenvalues],
         "contraction_per_step": theory.contraction(s.lr),
         "divergence_cause": divergence_cause(trainer) if s.status == DIVERGED else None,
     }
-    return {
-        k: (_finite_or_none(v) if isinstance(v, float) else v) for k, v in result.items()
-    }
+    return _json_safe(result)
 
 
 def config_dict(data: Dataset, config: TrainConfig) -> dict:
-    return {"data": {"name": data.name, "n": data.n, "source": data.source}, **config.as_dict()}
+    return _json_safe(
+        {"data": {"name": data.name, "n": data.n, "source": data.source}, **config.as_dict()}
+    )
 
 
 def _json_rows(rows: np.ndarray) -> str:
     items = []
     for row in rows:
         item = {"epoch": int(row[0])}
-        for name, value in zip(COLUMNS[1:], row[1:]):
+        for name, value in zip(COLUMNS[1:], row[1:], strict=True):
             item[name] = _finite_or_none(float(value))
         items.append(json.dumps(item, allow_nan=False))
     return ", ".join(items)
 
 
-def write_json(trainer: Trainer, data: Dataset, config: TrainConfig, every: int, out: IO[str]) -> None:
+def write_json(
+    trainer: Trainer, data: Dataset, config: TrainConfig, every: int, out: IO[str]
+) -> None:
     """Stream {"config", "history", "result"}: the history is written as the run goes, so
     memory stays bounded however many epochs are kept."""
     out.write('{"config": ' + json.dumps(config_dict(data, config), allow_nan=False))
@@ -109,13 +122,37 @@ def report_epochs(epochs: int, count: int = 12) -> set[int]:
     return {0, epochs, *(int(m) for m in marks)}
 
 
-def _fmt(value: float) -> str:
-    return "-" if not math.isfinite(value) else f"{value:.6g}"
+def _fmt(value: float, digits: int = 6) -> str:
+    """A number in `digits` significant digits, with a short exponent (1.5e7, 2.5e-12)."""
+    if not math.isfinite(value):
+        return "-"
+    text = f"{value:.{digits}g}"
+    mantissa, e, exponent = text.partition("e")
+    return f"{mantissa}e{int(exponent)}" if e else text
+
+
+def _console():
+    from rich.console import Console
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # rich would exit(1) here; let the command line treat it like any closed pipe.
+            self.quiet = True
+            raise BrokenPipeError
+
+    return _Console()
+
+
+def _largest_gap(analytic: np.ndarray, numeric: np.ndarray) -> str:
+    with np.errstate(all="ignore"):
+        gaps = np.abs(analytic - numeric)
+    gaps = gaps[np.isfinite(gaps)]
+    return f"{float(gaps.max()):.3g}" if gaps.size else "- (not finite)"
 
 
 def write_report(trainer: Trainer, data: Dataset, config: TrainConfig) -> None:
     from rich import box
-    from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     wanted = report_epochs(config.epochs)
@@ -131,25 +168,39 @@ def write_report(trainer: Trainer, data: Dataset, config: TrainConfig) -> None:
     if int(rows[-1, 0]) != trainer.state.epoch:
         rows = np.concatenate([rows, trainer.history.last()[None, :]])
 
-    console = Console()
+    console = _console()
+    points = f"{data.n:,} point{'' if data.n == 1 else 's'}"
+    console.print(f"[bold]lrtui train[/]: {escape(data.name)}, {points}")
     console.print(
-        f"[bold]lrtui train[/]: {data.name}, {data.n:,} points; start w = {config.w0:g}, "
-        f"b = {config.b0:g}; lr = {config.lr:g}; {config.epochs:,} epochs; h = {config.h:g}"
+        f"start w = {config.w0:g}, b = {config.b0:g}; lr = {config.lr:g}; "
+        f"{config.epochs:,} epochs; h = {config.h:g}"
         + (f"; tol = {config.tol:g}" if config.tol else "")
     )
-    table = Table("epoch", "w", "b", "loss", "dL/dw", "dL/db", "c.d. dL/dw", box=box.SIMPLE_HEAD)
-    for column in table.columns:
-        column.no_wrap = True
-        column.justify = "right"
-    for row in rows:
-        table.add_row(f"{int(row[0]):,}", *(_fmt(v) for v in row[1:7]))
+
+    def make_table(digits: int, tight: bool) -> Table:
+        table = Table("epoch", "w", "b", "loss", "dL/dw", "dL/db", "c.d. dL/dw",
+                      box=box.SIMPLE_HEAD, padding=(0, 0) if tight else (0, 1),
+                      show_edge=not tight)
+        for column in table.columns:
+            column.no_wrap = True
+            column.justify = "right"
+        for row in rows:
+            table.add_row(f"{int(row[0]):,}", *(_fmt(v, digits) for v in row[1:7]))
+        return table
+
+    # As many significant digits as fit the terminal, then less padding, rather than letting
+    # rich cut numbers short with an ellipsis (80 columns hold any row in 3 digits; the
+    # summary below always has 6).
+    for digits, tight in ((6, False), (5, False), (4, False), (4, True), (3, True)):
+        table = make_table(digits, tight)
+        natural = console.measure(table, options=console.options.update_width(10_000))
+        if natural.maximum <= console.width:
+            break
     console.print(table)
-    with np.errstate(all="ignore"):
-        gap_w = np.nanmax(np.abs(rows[:, 4] - rows[:, 6]))
-        gap_b = np.nanmax(np.abs(rows[:, 5] - rows[:, 7]))
     console.print(
         f"c.d. = central difference (L(w+h) - L(w-h)) / 2h with h = {config.h:g}; largest "
-        f"|analytic - c.d.| in these rows: {gap_w:.3g} for w, {gap_b:.3g} for b"
+        f"|analytic - c.d.| in these rows: {_largest_gap(rows[:, 4], rows[:, 6])} for w, "
+        f"{_largest_gap(rows[:, 5], rows[:, 7])} for b"
     )
     _print_summary(console, trainer)
 
@@ -166,9 +217,13 @@ def _print_summary(console, trainer: Trainer) -> None:
     if s.status == DIVERGED:
         status = f"[bold red]diverged[/] at epoch {s.epoch:,}: {divergence_cause(trainer)}"
     elif s.status == CONVERGED:
-        status = f"[bold green]converged[/] at epoch {s.epoch:,} (gradient norm {s.grad_norm:.3g} < tol)"
+        status = (
+            f"[bold green]converged[/] at epoch {s.epoch:,} "
+            f"(gradient norm {s.grad_norm:.3g} < tol = {s.tol:g})"
+        )
     else:
-        status = f"{s.status}: stopped after the epoch budget of {s.epochs:,} (gradient norm {s.grad_norm:.3g})"
+        status = f"ran all {s.epochs:,} epochs (gradient norm {s.grad_norm:.3g}"
+        status += f", not below tol = {s.tol:g})" if s.tol is not None else "; no --tol given)"
     grid.add_row("status", status)
     grid.add_row("final", f"w = {_fmt(s.w)}   b = {_fmt(s.b)}   loss = {_fmt(s.loss)}")
     if opt.w is None:
@@ -190,8 +245,9 @@ def _print_summary(console, trainer: Trainer) -> None:
     console.print(grid)
 
 
-def train(data: Dataset, config: TrainConfig, *, json_output: bool, every: int) -> int:
-    trainer = Trainer(data, config)
+def train(trainer: Trainer, *, json_output: bool, every: int = 1) -> int:
+    """Run `trainer` to the end and print the report, or the JSON document, on stdout."""
+    data, config = trainer.data, trainer.config
     if json_output:
         write_json(trainer, data, config, every, sys.stdout)
     else:

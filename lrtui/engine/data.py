@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,7 +79,8 @@ def validate_arrays(x: np.ndarray, y: np.ndarray) -> None:
 
 
 def require_unique_fit(data: Dataset) -> None:
-    """Raise DataError when the least-squares line is not unique (one point, all x equal)."""
+    """Raise DataError when the least-squares line is not unique (one point, all x equal),
+    or when the x values differ by so little that float64 cannot square their spread."""
     if data.n < 2:
         raise DataError(
             f"{data.name} has only one data point: a line through one point is not unique; "
@@ -86,9 +88,19 @@ def require_unique_fit(data: Dataset) -> None:
         )
     if np.all(data.x == data.x[0]):
         raise DataError(
-            f"all {data.n} x values in {data.name} are equal ({data.x[0]:g}): every line "
+            f"all {data.n:,} x values in {data.name} are equal ({data.x[0]:g}): every line "
             f"through (x={data.x[0]:g}, mean y) fits equally well, so the best w is not unique "
             "(the loss and its gradient are still defined); give points with different x"
+        )
+    # The engine divides by Sxx = sum((x - mean x)^2); when that underflows to zero or to a
+    # subnormal number (x spread below about 1e-154) the slope cannot be computed reliably.
+    xc = data.x - data.x.mean()
+    if not float(np.dot(xc, xc)) >= np.finfo(np.float64).tiny:
+        spread = float(np.max(data.x) - np.min(data.x))
+        raise DataError(
+            f"the x values in {data.name} differ by at most {spread:.3g}: their spread is too "
+            "small to square in float64, so the slope cannot be computed; rescale x "
+            "(for example to other units)"
         )
 
 
@@ -143,17 +155,26 @@ def synthetic(
     if not 1 <= n <= MAX_SYNTHETIC_POINTS:
         raise DataError(f"--synthetic needs between 1 and {MAX_SYNTHETIC_POINTS:,} points, got {n}")
     if not (math.isfinite(noise) and noise >= 0):
-        raise DataError(f"--noise must be a finite number >= 0, got {noise}")
+        raise DataError(f"--noise must be a finite number >= 0, got {noise:g}")
+    if int(seed) != seed or seed < 0:
+        raise DataError(f"--seed must be a whole number >= 0, got {seed}")
     for flag, value in (("--slope", slope), ("--intercept", intercept)):
         if not math.isfinite(value):
-            raise DataError(f"{flag} must be a finite number, got {value}")
+            raise DataError(f"{flag} must be a finite number, got {value:g}")
     rng = np.random.default_rng(seed)
     x = rng.uniform(*SYNTHETIC_X_RANGE, size=n)
     y = slope * x + intercept
     if noise > 0:
         y += rng.normal(0.0, noise, size=n)
     recipe = dict(kind="synthetic", n=n, slope=slope, intercept=intercept, noise=noise, seed=seed)
-    return Dataset(x, y, name=f"synthetic data ({n:,} points)", source=recipe)
+    name = f"synthetic data ({n:,} point{'' if n == 1 else 's'})"
+    biggest = float(np.max(np.abs(y)))
+    if not biggest <= MAX_ABS_VALUE:
+        raise DataError(
+            f"{name}: y reaches {biggest:.3g}, beyond {MAX_ABS_VALUE:.0e} where squares overflow "
+            "float64; choose a smaller --slope, --intercept or --noise"
+        )
+    return Dataset(x, y, name=name, source=recipe)
 
 
 def _parse_number(text: str) -> float | None:
@@ -185,9 +206,15 @@ def _pick_column(spec: str | int, header: list[str] | None, width: int, flag: st
 
 
 def _read_text(path: Path) -> str:
-    if not path.exists():
-        raise DataError(f"{path}: no such file")
-    if path.is_dir():
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except NotADirectoryError:
+        raise DataError(f"{path}: no such file (a part of the path is not a directory)") from None
+    except OSError as exc:  # permission denied on a directory on the way, a loop, ...
+        raise DataError(f"{path}: cannot open it ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(info.st_mode):
         raise DataError(f"{path}: is a directory, not a CSV file")
     try:
         raw = path.read_bytes()
@@ -217,6 +244,8 @@ def load_csv(path: str | Path, x: str | int = 0, y: str | int = 1) -> Dataset:
     Lines that are blank or start with '#' are skipped. Columns are separated by commas,
     semicolons, tabs or whitespace (taken from the first data line).
     """
+    if isinstance(path, str) and not path.strip():
+        raise DataError("--data needs a file name, got an empty one")
     path = Path(path)
     text = _read_text(path)
     lines = [
@@ -253,25 +282,35 @@ def load_csv(path: str | Path, x: str | int = 0, y: str | int = 1) -> Dataset:
         )
     xi = _pick_column(x, header, width, "--x")
     yi = _pick_column(y, header, width, "--y")
-    names = header or [str(i) for i in range(width)]
+
+    def where(number: int, col: int) -> str:
+        if header is None:
+            return f"{path}: line {number}, column {col} (0-based)"
+        return f"{path}: line {number}, column {header[col]!r} (index {col})"
+
     xs = np.empty(len(rows))
     ys = np.empty(len(rows))
     for k, (number, row) in enumerate(rows):
         if len(row) != width:
             raise DataError(
-                f"{path}: line {number} has {len(row)} columns but line {first_number} has "
+                f"{path}: line {number} has {len(row)} column{'' if len(row) == 1 else 's'} "
+                f"but line {first_number} has "
                 f"{width}; every row needs the same number of cells"
             )
         for target, col in ((xs, xi), (ys, yi)):
             value = _parse_number(row[col])
             if value is None:
-                raise DataError(
-                    f"{path}: line {number}, column {names[col]!r}: {row[col]!r} is not a number"
-                )
+                raise DataError(f"{where(number, col)}: {row[col]!r} is not a number")
             if not math.isfinite(value):
                 raise DataError(
-                    f"{path}: line {number}, column {names[col]!r}: {row[col]!r} is not a "
-                    "finite number"
+                    f"{where(number, col)}: {row[col]!r} is not a finite number; "
+                    "every value must be finite"
+                )
+            if abs(value) > MAX_ABS_VALUE:
+                raise DataError(
+                    f"{where(number, col)}: {row[col]} is too large: squares of values above "
+                    f"{MAX_ABS_VALUE:.0e} overflow float64; rescale the data "
+                    "(for example to other units)"
                 )
             target[k] = value
     try:
