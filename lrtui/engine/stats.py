@@ -23,6 +23,8 @@ import numpy as np
 
 from lrtui.engine.data import Dataset
 
+_SMALLEST_NORMAL = float(np.finfo(np.float64).tiny)  # 2.2e-308
+
 
 @dataclass(frozen=True)
 class SufficientStats:
@@ -33,7 +35,8 @@ class SufficientStats:
     w_opt: float  # w* (0.0 as a reference point when the fit is not unique)
     b_opt: float
     sse_min_n: float  # SSE_min / n: the smallest reachable loss L*
-    unique: bool  # False when all x are equal: then every w has a matching best b
+    unique: bool  # False when all x are equal (or their spread underflows): then every
+    # w has a matching best b
 
     @classmethod
     def from_data(cls, data: Dataset) -> "SufficientStats":
@@ -50,12 +53,16 @@ class SufficientStats:
         xc = x - x_mean
         yc = y - y_mean
         sxx = float(np.dot(xc, xc))
-        w_opt = float(np.dot(xc, yc)) / sxx
+        # When the spread of x is too small to square in float64 (Sxx below the smallest
+        # normal number: x differing by less than ~1e-154) no slope can be resolved: answer as
+        # for equal x, where every w has a best b (w* = 0 is then only a reference point).
+        unique = sxx >= _SMALLEST_NORMAL
+        w_opt = float(np.dot(xc, yc)) / sxx if unique else 0.0
         # Residuals at the optimum, computed directly (not as Syy - Sxy^2/Sxx, which cancels).
         yc -= w_opt * xc
         sse = float(np.dot(yc, yc))
         b_opt = y_mean - w_opt * x_mean
-        return cls(n, x_mean, y_mean, sxx / n, w_opt, b_opt, sse / n, True)
+        return cls(n, x_mean, y_mean, sxx / n if unique else 0.0, w_opt, b_opt, sse / n, unique)
 
     # The methods below take Python floats or NumPy arrays alike (elementwise arithmetic only;
     # products instead of ** so that Python floats overflow to inf instead of raising).
