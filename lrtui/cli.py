@@ -18,8 +18,7 @@ from typing import NoReturn, Sequence
 from lrtui import __version__
 from lrtui.engine.data import PRESETS, DataError, Dataset, load_csv, preset, require_unique_fit
 from lrtui.engine.data import synthetic as make_synthetic
-from lrtui.engine.stats import SufficientStats
-from lrtui.engine.trainer import TrainConfig
+from lrtui.engine.trainer import TrainConfig, Trainer
 
 EXIT_USAGE = 2  # bad input: flags, data files, settings
 EXIT_OUTPUT = 1  # the input was fine but the output could not be written
@@ -202,38 +201,6 @@ def load_run(args: argparse.Namespace) -> tuple[Dataset, TrainConfig]:
     return data, config
 
 
-def check_numbers(data: Dataset, stats: SufficientStats, config: TrainConfig) -> None:
-    """Raise DataError unless the data's statistics and the start of the run are finite.
-
-    Values are capped on loading, but sums over very many points, a slope w* beyond float64
-    (x spread tiny against y), a start point far out or a huge --h can still overflow; a run
-    that starts from inf teaches nothing, so it is refused up front.
-    """
-    fields = dict(x_mean=stats.x_mean, y_mean=stats.y_mean, sxx_n=stats.sxx_n,
-                  w_opt=stats.w_opt, b_opt=stats.b_opt, sse_min_n=stats.sse_min_n)
-    bad = [name for name, value in fields.items() if not math.isfinite(value)]
-    if bad:
-        raise DataError(
-            f"{data.name}: the data's statistics ({', '.join(bad)}) overflow float64; rescale "
-            "the data (for example to other units)"
-        )
-    w0, b0 = config.w0, config.b0
-    loss = stats.loss(w0, b0)
-    dw, db = stats.gradient(w0, b0)
-    if not all(math.isfinite(v) for v in (loss, dw, db)):
-        raise DataError(
-            f"the loss at the start w0 = {w0:g}, b0 = {b0:g} overflows float64 (it is {loss:g}); "
-            f"start closer to the optimum w* = {stats.w_opt:.6g}, b* = {stats.b_opt:.6g} with "
-            "--w0 and --b0, or rescale the data"
-        )
-    dwn, dbn = stats.central_difference(w0, b0, config.h)
-    if not (math.isfinite(dwn) and math.isfinite(dbn)):
-        raise DataError(
-            f"--h {config.h:g} is so large that L(w + h) overflows float64 at the start; "
-            "choose a smaller step h"
-        )
-
-
 def _stdout_gone() -> int:
     """The reader of stdout went away (`lrtui train --json | head`): not an error of ours.
 
@@ -251,12 +218,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         data, config = load_run(args)
+        trainer = Trainer(data, config)  # checks the numbers: one O(N) pass for either path
         if args.command == "train":
-            from lrtui.engine.trainer import Trainer
             from lrtui.report import train
 
-            trainer = Trainer(data, config)
-            check_numbers(data, trainer.stats, config)
             if sys.stdout is None:  # started with stdout closed (`lrtui train >&-`)
                 print("lrtui: error: standard output is closed; nothing to write to",
                       file=sys.stderr)
@@ -272,10 +237,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                       file=sys.stderr)
                 return EXIT_OUTPUT
             return code
-        check_numbers(data, SufficientStats.from_data(data), config)
         from lrtui.tui import run_app
 
-        return run_app(data, config)
+        return run_app(trainer)
     except DataError as exc:
         print(f"lrtui: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE

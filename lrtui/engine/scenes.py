@@ -19,6 +19,34 @@ NOTES_SAMPLE_WEIGHTS = (-0.5, 0.0, 0.5, 1.5, 2.0, 2.5)
 MAX_FIT_POINTS = 2_000
 
 
+def clip_segment(
+    x: np.ndarray, y: np.ndarray, box: tuple[float, float, float, float]
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The part of the segment (x[0], y[0])-(x[1], y[1]) inside box = (xlo, xhi, ylo, yhi),
+    or None if it misses the box (Liang-Barsky). Plotting libraries rasterise a line point by
+    point, so a segment running far outside the view (a steep line, a diverged w) must be cut
+    to the view first, or drawing it takes forever."""
+    x0, x1, y0, y1 = float(x[0]), float(x[1]), float(y[0]), float(y[1])
+    if not all(np.isfinite([x0, x1, y0, y1])):
+        return None
+    xlo, xhi, ylo, yhi = box
+    dx, dy = x1 - x0, y1 - y0
+    t0, t1 = 0.0, 1.0
+    for p, q in ((-dx, x0 - xlo), (dx, xhi - x0), (-dy, y0 - ylo), (dy, yhi - y0)):
+        if p == 0:
+            if q < 0:
+                return None
+            continue
+        t = q / p
+        if p < 0:
+            t0 = max(t0, t)
+        else:
+            t1 = min(t1, t)
+        if t0 > t1:
+            return None
+    return np.array([x0 + t0 * dx, x0 + t1 * dx]), np.array([y0 + t0 * dy, y0 + t1 * dy])
+
+
 def loss_series(history: History, max_points: int = 400, log: bool = False):
     """(epochs, losses) of the whole run, thinned to at most max_points, finite values only
     (and only positive ones for a log axis)."""
@@ -39,6 +67,7 @@ class TangentScene:
     point: Tangent | None  # the tangent at the current w (None if not finite)
     segment: tuple[np.ndarray, np.ndarray] | None  # a short piece of the tangent line
     samples: list[tuple[np.ndarray, np.ndarray]]  # the notes' tangents, when asked for
+    ylim: tuple[float, float]
 
 
 def sample_weights(theory: Theory) -> np.ndarray:
@@ -68,28 +97,34 @@ def tangent_scene(
     b = state.b if np.isfinite(state.b) else theory.stats.b_opt
     with np.errstate(all="ignore"):
         losses = theory.loss_curve(ws, b)
+    top, low = float(np.max(losses)), float(np.min(losses))
+    pad = 0.05 * (top - low) if top > low else 1.0
+    ylim = (low - pad, top + pad)
+    box = (lo, hi, *ylim)
     half = 0.12 * (hi - lo)
     point = segment = None
     if state.finite and lo <= state.w <= hi:
         point = theory.tangent(state.w, b, state.h)
         seg_ws = np.array([state.w - half, state.w + half])
-        segment = (seg_ws, point.line(seg_ws))
+        segment = clip_segment(seg_ws, point.line(seg_ws), box)
     lines = []
     if samples:
         for w in sample_weights(theory):
             t = theory.tangent(float(w), b, state.h)
             seg_ws = np.array([w - half / 2, w + half / 2])
-            lines.append((seg_ws, t.line(seg_ws)))
-    return TangentScene(ws, losses, point, segment, lines)
+            clipped = clip_segment(seg_ws, t.line(seg_ws), box)
+            if clipped is not None:
+                lines.append(clipped)
+    return TangentScene(ws, losses, point, segment, lines, ylim)
 
 
 @dataclass(frozen=True)
 class FitScene:
     x: np.ndarray  # a bounded sample of the data
     y: np.ndarray
-    line_x: np.ndarray  # two x values spanning the data
-    line_y: np.ndarray | None  # the current line (None if not finite)
-    best_y: np.ndarray | None  # the least-squares line (None if not unique)
+    line: tuple[np.ndarray, np.ndarray] | None  # the current line, cut to the view
+    best: tuple[np.ndarray, np.ndarray] | None  # the least-squares line (None if not unique)
+    xlim: tuple[float, float]
     ylim: tuple[float, float]
 
 
@@ -109,7 +144,10 @@ def fit_scene(sample: tuple[np.ndarray, np.ndarray], theory: Theory, state: Trai
     line_x = np.array([lo, hi])
     ylo, yhi = float(y.min()), float(y.max())
     pad = 0.25 * (yhi - ylo) if yhi > ylo else 1.0
-    line_y = line_x * state.w + state.b if state.finite else None
+    ylim = (ylo - pad, yhi + pad)
+    box = (lo, hi, *ylim)
+    with np.errstate(all="ignore"):
+        line = clip_segment(line_x, line_x * state.w + state.b, box)
     opt = theory.optimum
-    best_y = None if opt.w is None else line_x * opt.w + opt.b
-    return FitScene(x, y, line_x, line_y, best_y, (ylo - pad, yhi + pad))
+    best = None if opt.w is None else clip_segment(line_x, line_x * opt.w + opt.b, box)
+    return FitScene(x, y, line, best, (lo, hi), ylim)

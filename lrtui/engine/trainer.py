@@ -210,6 +210,8 @@ class Trainer:
         self._tol = config.tol
         self._epochs = int(config.epochs)
         self._start = (float(config.w0), float(config.b0))
+        self._check_numbers()
+        self._check_start(*self._start, self._h)
         self.reset()
 
     # -- reading -------------------------------------------------------------------------
@@ -247,10 +249,43 @@ class Trainer:
         self._state = self._state_from(row[0])
         return self._state
 
+    def _check_numbers(self) -> None:
+        """Raise DataError unless the data's statistics are finite (sums over many large
+        values, or a slope w* beyond float64 when x barely varies, can overflow)."""
+        st = self.stats
+        fields = dict(x_mean=st.x_mean, y_mean=st.y_mean, sxx_n=st.sxx_n, w_opt=st.w_opt,
+                      b_opt=st.b_opt, sse_min_n=st.sse_min_n)
+        bad = [name for name, value in fields.items() if not math.isfinite(value)]
+        if bad:
+            raise DataError(
+                f"{self.data.name}: the data's statistics ({', '.join(bad)}) overflow float64; "
+                "rescale the data (for example to other units)"
+            )
+
+    def _check_start(self, w: float, b: float, h: float) -> None:
+        """Raise DataError if a run from (w, b) would start from inf: it would teach nothing."""
+        st = self.stats
+        with np.errstate(all="ignore"):
+            loss = st.loss(w, b)
+            start = (loss, *st.gradient(w, b))
+            slopes = st.central_difference(w, b, h)
+        if not all(math.isfinite(v) for v in start):
+            raise DataError(
+                f"the loss at the start w0 = {w:g}, b0 = {b:g} overflows float64 (it is "
+                f"{loss:g}); start closer to the optimum w* = {st.w_opt:.6g}, "
+                f"b* = {st.b_opt:.6g}, or rescale the data"
+            )
+        if not all(math.isfinite(v) for v in slopes):
+            raise DataError(
+                f"the step h = {h:g} is so large that L(w + h) overflows float64 at the start; "
+                "choose a smaller h"
+            )
+
     def set_start(self, w0: float | None = None, b0: float | None = None) -> TrainingState:
         """Restart from a new starting point (the learning rate and h are kept)."""
         w = self._start[0] if w0 is None else _check("w", w0)
         b = self._start[1] if b0 is None else _check("b", b0)
+        self._check_start(w, b, self._h)
         self._start = (w, b)
         return self.reset()
 
@@ -268,7 +303,9 @@ class Trainer:
 
     def set_h(self, h: float) -> TrainingState:
         """Change the central-difference step; the current record's slopes are recomputed."""
-        self._h = _check("the step h", h, positive=True)
+        h = _check("the step h", h, positive=True)
+        self._check_start(*self._start, h)
+        self._h = h
         s = self._state
         with np.errstate(all="ignore"):
             dwn, dbn = self.stats.central_difference(s.w, s.b, self._h)
@@ -372,7 +409,7 @@ class Trainer:
     def _state_from(self, row: np.ndarray) -> TrainingState:
         epoch = int(row[0])
         loss, dw, db = float(row[3]), float(row[4]), float(row[5])
-        if not loss <= self._bound or not (math.isfinite(dw) and math.isfinite(db)):
+        if not (loss <= self._bound and math.isfinite(loss) and math.isfinite(dw) and math.isfinite(db)):
             status = DIVERGED
         elif self._tol is not None and dw * dw + db * db < self._tol * self._tol:
             status = CONVERGED

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from lrtui.engine.data import Dataset
-from lrtui.engine.trainer import TrainConfig
+from lrtui.engine.trainer import Trainer
 
 
-def run_app(data: Dataset, config: TrainConfig) -> int:
-    """Run the app; the exit code is non-zero if it crashed."""
-    from lrtui.tui.app import make_app
+def run_app(trainer: Trainer) -> int:
+    """Run the app on a trainer; the exit code is non-zero if the app crashed."""
+    from lrtui.tui.app import LrtuiApp
 
-    app = make_app(data, config)
+    app = LrtuiApp(trainer)
     app.run()
     return app.return_code or 0

@@ -8,7 +8,6 @@ the numbers while playing, because they cost most of the bytes sent to the termi
 
 from __future__ import annotations
 
-from dataclasses import replace
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -43,6 +42,13 @@ class PromptBar(Horizontal):
         yield Label("", id="prompt-error")
 
 
+class MainScreen(Screen):
+    """The app's screen; it tells the app when the terminal changes size."""
+
+    def on_resize(self) -> None:
+        self.app.check_size(self)
+
+
 class LrtuiApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "lrtui"
@@ -69,19 +75,19 @@ class LrtuiApp(App[None]):
         Binding("q", "quit", "quit"),
     ]
 
-    state: reactive[TrainingState] = reactive(None, bindings=True, always_update=False)
+    state: reactive[TrainingState] = reactive(None)
     plot_state: reactive[TrainingState] = reactive(None)
-    playing: reactive[bool] = reactive(False, bindings=True)
+    playing: reactive[bool] = reactive(False)
     speed: reactive[int] = reactive(1)
 
-    def __init__(self, data: Dataset, config: TrainConfig) -> None:
+    def __init__(self, trainer: Trainer) -> None:
         super().__init__()
-        if config.tol is None:
-            config = replace(config, tol=DEFAULT_TOL)
-        self.data = data
-        self.trainer = Trainer(data, config)
+        if trainer.state.tol is None:
+            trainer.set_tol(DEFAULT_TOL)  # so that playing stops by itself at convergence
+        self.trainer = trainer
+        self.data = trainer.data
         self._frame = 0
-        self._fit_sample = fit_sample(data)
+        self._fit_sample = fit_sample(self.data)
         self.set_reactive(LrtuiApp.state, self.trainer.state)
         self.set_reactive(LrtuiApp.plot_state, self.trainer.state)
 
@@ -120,15 +126,16 @@ class LrtuiApp(App[None]):
         self.prompt_input = self.query_one("#prompt-input", Input)
         self.prompt_error = self.query_one("#prompt-error", Label)
         self._show_message()
-        self._check_size()
+        self.check_size(self.screen)
 
-    def on_resize(self) -> None:
-        self._check_size()
+    def get_default_screen(self) -> Screen:
+        return MainScreen(id="_default")
 
-    def _check_size(self) -> None:
-        width, height = self.size
+    def check_size(self, screen: Screen) -> None:
+        """Below MIN_SIZE, hide the panels and ask for a larger terminal."""
+        width, height = screen.size
         small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
-        self.screen.set_class(small, "-too-small")
+        screen.set_class(small, "-too-small")
         if small:
             self.too_small.update(
                 f"lrtui needs at least {MIN_SIZE[0]}x{MIN_SIZE[1]}; this terminal is "
@@ -145,10 +152,22 @@ class LrtuiApp(App[None]):
     def watch_state(self) -> None:
         if self.is_mounted:
             self._show_message()
+            self._refresh_bindings_if_changed()
 
     def watch_playing(self) -> None:
         if self.is_mounted:
             self._show_message()
+            self._refresh_bindings_if_changed()
+
+    _GREYABLE = ("step", "back", "reset", "toggle_play")
+
+    def _refresh_bindings_if_changed(self) -> None:
+        """Grey out or restore keys in the footer, but only when one of them changed: the
+        footer is rebuilt on every refresh_bindings(), which repaints the whole screen."""
+        enabled = tuple(self.check_action(action, ()) for action in self._GREYABLE)
+        if enabled != getattr(self, "_enabled", None):
+            self._enabled = enabled
+            self.refresh_bindings()
 
     def _show_message(self) -> None:
         state, theory = self.state, self.trainer.theory
@@ -206,6 +225,8 @@ class LrtuiApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         trainer = self.trainer
+        if not isinstance(self.screen, MainScreen) and action not in ("quit", "help"):
+            return False  # the help screen or the palette is in front
         if action == "step":
             return True if trainer.can_step else None
         if action == "back":
@@ -363,6 +384,7 @@ class LrtuiApp(App[None]):
 
 
 def make_app(data: Dataset, config: TrainConfig) -> LrtuiApp:
-    """The app factory the CLI, the tests and the screenshot script share."""
-    return LrtuiApp(data, config)
+    """The app factory the tests and the screenshot script share (the CLI builds the
+    Trainer itself, to check the input before the terminal is taken over)."""
+    return LrtuiApp(Trainer(data, config))
 

@@ -129,13 +129,17 @@ def test_divergence_epoch_formula_can_fail():
     assert [seed_divergence_epoch(lr) for lr in (0.5, 1.0, 100.0)] == [35, 10, 3]
 
 
-def test_huge_but_finite_start_does_not_warn():
-    """A start so far out that its loss overflows float64: no warning, no crash."""
+def test_huge_but_finite_start_is_refused_without_warning():
+    """A start so far out that its loss overflows float64 is bad input: one DataError, no
+    warning, and a trainer asked to move there keeps its run."""
     p = preset("seed")
-    with strict():
-        t = Trainer(p.data, TrainConfig(w0=1e300, b0=-1e300, lr=0.5, epochs=100))
-        state = t.run()
-    assert state.status == "diverged"
+    with strict(), pytest.raises(DataError, match="overflows"):
+        Trainer(p.data, TrainConfig(w0=1e300, b0=-1e300, lr=0.5, epochs=100))
+    t = Trainer(p.data, TrainConfig.from_preset(p))
+    t.run(3)
+    with strict(), pytest.raises(DataError, match="overflows"):
+        t.set_start(1e300, 0.0)
+    assert (t.state.epoch, t.start) == (3, (10.0, 0.0))
 
 
 # -- tol --------------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from rich.text import Text
 from textual.reactive import reactive
 from textual_plotext import PlotextPlot
@@ -121,11 +120,8 @@ class TangentView(StatePlot):
             plt.plot(ws.tolist(), ls.tolist(), marker="braille", color="orange")
             plt.scatter([scene.point.w], [scene.point.loss], marker="●", color="red")
         plt.xlim(*window)
-        top = float(np.nanmax(scene.losses))
-        low = float(np.nanmin(scene.losses))
-        pad = 0.05 * (top - low) if top > low else 1.0
-        plt.ylim(low - pad, top + pad)
-        yt = linear_ticks(low, top, 3)
+        plt.ylim(*scene.ylim)
+        yt = linear_ticks(*scene.ylim, 3)
         plt.yticks(yt, [tick(t) for t in yt])
         xt = linear_ticks(*window, 4)
         plt.xticks(xt, [tick(t) for t in xt])
@@ -146,14 +142,14 @@ class FitView(StatePlot):
     def draw(self, state: TrainingState) -> None:
         plt = self.plt
         scene = fit_scene(self.sample, self.theory, state)
-        if scene.best_y is not None:
-            plt.plot(scene.line_x.tolist(), scene.best_y.tolist(), marker="·", color="green")
-        if scene.line_y is not None:
-            plt.plot(scene.line_x.tolist(), scene.line_y.tolist(), marker="braille", color="orange")
+        if scene.best is not None:
+            plt.plot(scene.best[0].tolist(), scene.best[1].tolist(), marker="·", color="green")
+        if scene.line is not None:
+            plt.plot(scene.line[0].tolist(), scene.line[1].tolist(), marker="braille", color="orange")
         plt.scatter(scene.x.tolist(), scene.y.tolist(), marker="●", color="cyan")
-        plt.xlim(float(scene.line_x[0]), float(scene.line_x[1]))
+        plt.xlim(*scene.xlim)
         plt.ylim(*scene.ylim)
         yt = linear_ticks(*scene.ylim, 3)
         plt.yticks(yt, [tick(t) for t in yt])
-        xt = linear_ticks(float(scene.line_x[0]), float(scene.line_x[1]), 4)
+        xt = linear_ticks(*scene.xlim, 4)
         plt.xticks(xt, [tick(t) for t in xt])
