@@ -17,6 +17,7 @@ The gradient follows from the same decomposition, with c = b - (y_mean - w*x_mea
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,27 +41,63 @@ class SufficientStats:
 
     @classmethod
     def from_data(cls, data: Dataset) -> "SufficientStats":
-        """One pass over the data (a few vector operations, no Python loop)."""
+        """Three passes over the data: the means, the centred sums, the residuals.
+
+        The data are walked in blocks of `block` points through two reused scratch buffers,
+        so no temporary ever has the size of the data (full-size temporaries cost more in
+        fresh pages than in arithmetic). The sums stay centred and SSE_min comes from the
+        residuals themselves; the blocks' partial sums are added exactly (math.fsum).
+        """
+        # Points per block: two 64 KiB buffers stay in cache, and dots this short took ~1 us
+        # whatever the load, while 65,536-point blocks (dotted on two OpenBLAS threads, which
+        # stall when another process holds a core) ran 2.5x slower on a busy machine.
+        block = 8_192
+
+        def total(parts: list[float]) -> float:
+            try:
+                return math.fsum(parts)
+            except OverflowError:  # the exact sum is beyond float64: overflow as np.dot does
+                return sum(parts)
+
         x, y = data.x, data.y
         n = x.size
         y_mean = float(y.mean())
-        if np.all(x == x[0]):
+        buf_a = np.empty(min(block, n))
+        buf_b = np.empty(min(block, n))
+        x0 = x[0]
+        # Whether every x equals x[0], block by block: typical data answer in the first block.
+        if all((x[i : i + block] == x0).all() for i in range(0, n, block)):
             # One point, or all x equal: Sxx is exactly zero; any w has a best b.
-            x_mean, sxx, w_opt = float(x[0]), 0.0, 0.0
-            r = y - y_mean
-            return cls(n, x_mean, y_mean, 0.0, w_opt, y_mean, float(np.dot(r, r)) / n, False)
+            sse_parts = []
+            for i in range(0, n, block):
+                yb = y[i : i + block]
+                r = np.subtract(yb, y_mean, out=buf_b[: yb.size])
+                sse_parts.append(float(np.dot(r, r)))
+            sse = total(sse_parts)
+            return cls(n, float(x0), y_mean, 0.0, 0.0, y_mean, sse / n, False)
         x_mean = float(x.mean())
-        xc = x - x_mean
-        yc = y - y_mean
-        sxx = float(np.dot(xc, xc))
+        sxx_parts, sxy_parts = [], []
+        for i in range(0, n, block):
+            xb, yb = x[i : i + block], y[i : i + block]
+            xc = np.subtract(xb, x_mean, out=buf_a[: xb.size])
+            yc = np.subtract(yb, y_mean, out=buf_b[: yb.size])
+            sxx_parts.append(float(np.dot(xc, xc)))
+            sxy_parts.append(float(np.dot(xc, yc)))
+        sxx = total(sxx_parts)
         # When the spread of x is too small to square in float64 (Sxx below the smallest
         # normal number: x differing by less than ~1e-154) no slope can be resolved: answer as
         # for equal x, where every w has a best b (w* = 0 is then only a reference point).
         unique = sxx >= _SMALLEST_NORMAL
-        w_opt = float(np.dot(xc, yc)) / sxx if unique else 0.0
+        w_opt = total(sxy_parts) / sxx if unique else 0.0
         # Residuals at the optimum, computed directly (not as Syy - Sxy^2/Sxx, which cancels).
-        yc -= w_opt * xc
-        sse = float(np.dot(yc, yc))
+        sse_parts = []
+        for i in range(0, n, block):
+            xb, yb = x[i : i + block], y[i : i + block]
+            xc = np.subtract(xb, x_mean, out=buf_a[: xb.size])
+            r = np.subtract(yb, y_mean, out=buf_b[: yb.size])
+            r -= np.multiply(xc, w_opt, out=xc)
+            sse_parts.append(float(np.dot(r, r)))
+        sse = total(sse_parts)
         b_opt = y_mean - w_opt * x_mean
         return cls(n, x_mean, y_mean, sxx / n if unique else 0.0, w_opt, b_opt, sse / n, unique)
 
