@@ -67,6 +67,7 @@ class TangentScene:
     point: Tangent | None  # the tangent at the current w (None if not finite)
     segment: tuple[np.ndarray, np.ndarray] | None  # a short piece of the tangent line
     samples: list[tuple[np.ndarray, np.ndarray]]  # the notes' tangents, when asked for
+    sample_points: tuple[np.ndarray, np.ndarray]  # where those tangents touch the curve
     ylim: tuple[float, float]
 
 
@@ -77,12 +78,16 @@ def sample_weights(theory: Theory) -> np.ndarray:
 
 
 def w_window(theory: Theory, start_w: float, state: TrainingState, samples: bool) -> tuple[float, float]:
-    """A w interval holding the start, the optimum and the current w (and the samples)."""
-    points = [start_w, theory.stats.w_opt]
+    """A w interval that holds the optimum and the current w, and also the start of the run
+    (so the view stays put while playing) or, with the sample tangents on, the notes' sample
+    weights instead (so their tangents are seen as the notes draw them)."""
+    points = [theory.stats.w_opt]
     if np.isfinite(state.w) and abs(state.w) < 1e12:
         points.append(state.w)
     if samples:
         points.extend(sample_weights(theory))
+    else:
+        points.append(start_w)
     lo, hi = min(points), max(points)
     span = hi - lo if hi > lo else max(1.0, abs(hi))
     return lo - 0.1 * span, hi + 0.1 * span
@@ -108,14 +113,15 @@ def tangent_scene(
         seg_ws = np.array([state.w - half, state.w + half])
         segment = clip_segment(seg_ws, point.line(seg_ws), box)
     lines = []
-    if samples:
-        for w in sample_weights(theory):
-            t = theory.tangent(float(w), b, state.h)
-            seg_ws = np.array([w - half / 2, w + half / 2])
-            clipped = clip_segment(seg_ws, t.line(seg_ws), box)
-            if clipped is not None:
-                lines.append(clipped)
-    return TangentScene(ws, losses, point, segment, lines, ylim)
+    touch_w = sample_weights(theory) if samples else np.array([])
+    for w in touch_w:
+        t = theory.tangent(float(w), b, state.h)
+        seg_ws = np.array([w - half, w + half])
+        clipped = clip_segment(seg_ws, t.line(seg_ws), box)
+        if clipped is not None:
+            lines.append(clipped)
+    touch = (touch_w, theory.loss_curve(touch_w, b))
+    return TangentScene(ws, losses, point, segment, lines, touch, ylim)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from lrtui.engine.trainer import CONVERGED, DIVERGED, TrainConfig, Trainer, Trai
 from lrtui.tui.commands import CommandError, parse_command
 from lrtui.tui.format import num
 from lrtui.tui.help import HelpScreen
-from lrtui.tui.views.numbers import GradientsView, ParametersView, Value
+from lrtui.tui.views.numbers import GradientsView, ParametersView
 from lrtui.tui.views.plots import FitView, LossHistoryView, TangentView
 
 FPS = 30  # timer ticks per second while playing
@@ -40,6 +40,21 @@ class PromptBar(Horizontal):
         yield Label(":", id="prompt-colon")
         yield Input(placeholder="lr 0.037 · w 3.5 · b -1 · h 0.001 · epochs 2000", id="prompt-input")
         yield Label("", id="prompt-error")
+
+
+class MessageBar(Static):
+    """One or two lines that say what is happening and what to press; repainted only
+    when its text changes."""
+
+    def show(self, text: str, tone: str) -> None:
+        if (text, tone) != getattr(self, "_shown", None):
+            self._shown = (text, tone)
+            self.update(text)
+            self.set_classes(f"-{tone}" if tone else "")
+
+    @property
+    def text(self) -> str:
+        return self._shown[0]
 
 
 class MainScreen(Screen):
@@ -113,7 +128,7 @@ class LrtuiApp(App[None]):
                 yield self.tangent_view
                 self.fit_view = FitView(self.data, trainer.theory, id="fit-plot").data_bind(**plot_state)
                 yield self.fit_view
-        self.message = Value(id="message")
+        self.message = MessageBar(id="message")
         yield self.message
         self.prompt_bar = PromptBar(id="prompt")
         yield self.prompt_bar
@@ -173,9 +188,10 @@ class LrtuiApp(App[None]):
         state, theory = self.state, self.trainer.theory
         if state.status == DIVERGED:
             text = (
-                f"diverged at epoch {state.epoch:,}: lr {num(state.lr)} is above the critical rate "
-                f"2/λmax = {num(theory.critical_lr, 4)} for this data, so each step multiplies "
-                f"the error by {num(theory.contraction(state.lr), 3)}. Press - or r."
+                f"diverged at epoch {state.epoch:,}: the learning rate {num(state.lr)} is above "
+                f"the critical rate 2/λmax = {num(theory.critical_lr, 4)} for this data, so each "
+                f"step multiplies the error by {num(theory.contraction(state.lr), 3)}. "
+                "Press - (lower rate) or r (reset)."
                 if state.lr > theory.critical_lr
                 else f"diverged at epoch {state.epoch:,}: the loss passed the divergence bound. Press r."
             )
@@ -196,10 +212,9 @@ class LrtuiApp(App[None]):
             text = f"lr {num(state.lr)} is above the critical rate {num(theory.critical_lr, 4)}: this run will diverge"
             tone = "warning"
         else:
-            text = "space plays · n steps · ← steps back · +/- learning rate · : exact values · ? every key"
+            text = "space play · n step · ← back · +/- learning rate · : exact values · ? all keys"
             tone = "muted"
-        self.message.text = text
-        self.message.tone = tone
+        self.message.show(text, tone)
 
     # -- playing -------------------------------------------------------------------------
 

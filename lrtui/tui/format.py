@@ -6,7 +6,8 @@ import math
 
 
 def num(value: float | None, digits: int = 6) -> str:
-    """A number in at most about 11 characters: 9.55, 1.22708e-05, -1.3105e+07."""
+    """A number with `digits` significant digits and a short exponent: 9.55, 1.22708e-5,
+    -1.3105e7."""
     if value is None:
         return "-"
     if math.isnan(value):
@@ -15,7 +16,20 @@ def num(value: float | None, digits: int = 6) -> str:
         return "∞" if value > 0 else "-∞"
     if value == 0:
         return "0"
-    return f"{value:.{digits}g}"
+    text = f"{value:.{digits}g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}e{int(exponent)}"
+    return text
+
+
+def fit_num(value: float | None, width: int, prefix: str = "", digits: int = 6) -> str:
+    """`prefix` + the number with as many digits (up to `digits`) as fit in `width`."""
+    for d in range(digits, 0, -1):
+        text = prefix + num(value, d)
+        if len(text) <= width:
+            return text
+    return text
 
 
 def tick(value: float) -> str:

@@ -16,7 +16,7 @@ from textual.widgets import Label
 
 from lrtui.engine.theory import Theory
 from lrtui.engine.trainer import CONVERGED, DIVERGED, TrainingState
-from lrtui.tui.format import num
+from lrtui.tui.format import fit_num, num
 
 
 class Value(Widget):
@@ -26,6 +26,9 @@ class Value(Widget):
     Value { height: 1; width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
     """
     text: reactive[str] = reactive("", layout=False)
+    number: reactive[float | None] = reactive(None, layout=False)
+    """When set, the value shown as `text` followed by this number, with as many
+    significant digits as fit the cell (so -13104985.45 reads -1.31e7 in a narrow cell)."""
     tone: reactive[str] = reactive("")
     """A CSS class (without the leading dash) that colours the text: error, success, ..."""
 
@@ -36,7 +39,9 @@ class Value(Widget):
             self.add_class(f"-{new}")
 
     def render(self) -> Text:
-        return Text(self.text)
+        if self.number is None:
+            return Text(self.text)
+        return Text(fit_num(self.number, self.size.width, prefix=self.text))
 
 
 def status_word(state: TrainingState, playing: bool) -> tuple[str, str]:
@@ -62,9 +67,13 @@ class NumberPanel(Grid):
     def value(self, name: str) -> Value:
         return self._values[name]
 
-    def set(self, name: str, text: str, tone: str = "") -> None:
+    def set(self, name: str, value: str | float | None, tone: str = "", prefix: str = "") -> None:
+        """Show a text, or a number fitted to the cell (a float, or None for "-")."""
         widget = self._values[name]
-        widget.text = text
+        if isinstance(value, str):
+            widget.text, widget.number = value, None
+        else:
+            widget.text, widget.number = prefix, (None if value is None else float(value))
         widget.tone = tone
 
     def cells(self) -> list[str]:
@@ -124,17 +133,17 @@ class ParametersView(NumberPanel):
         word, tone = status_word(state, self.playing)
         self.set("epoch", f"{state.epoch:,} / {state.epochs:,}")
         self.set("status", word, tone)
-        self.set("w", num(state.w))
-        self.set("b", num(state.b))
-        self.set("loss", num(state.loss))
+        self.set("w", state.w)
+        self.set("b", state.b)
+        self.set("loss", state.loss)
         lr_tone = "error" if state.lr > theory.critical_lr else ""
-        self.set("lr", num(state.lr), lr_tone)
-        self.set("w_opt", "not unique" if opt.w is None else num(opt.w))
-        self.set("b_opt", "-" if opt.b is None else num(opt.b))
-        self.set("loss_opt", num(opt.loss))
-        self.set("critical", num(theory.critical_lr, 4))
+        self.set("lr", state.lr, lr_tone)
+        self.set("w_opt", "not unique" if opt.w is None else opt.w)
+        self.set("b_opt", opt.b)
+        self.set("loss_opt", opt.loss)
+        self.set("critical", theory.critical_lr)
         self.set("speed", f"{self.speed:,}/frame")
-        self.set("distance", num(theory.distance(state.w, state.b), 4))
+        self.set("distance", theory.distance(state.w, state.b))
 
 
 class GradientsView(NumberPanel):
@@ -154,12 +163,12 @@ class GradientsView(NumberPanel):
         ]
 
     def show(self, state: TrainingState) -> None:
-        self.set("dw", num(state.dw))
-        self.set("db", num(state.db))
-        self.set("dw_numeric", num(state.dw_numeric))
-        self.set("db_numeric", num(state.db_numeric))
-        self.set("dw_gap", num(state.dw_numeric - state.dw, 2), "muted")
-        self.set("db_gap", num(state.db_numeric - state.db, 2), "muted")
-        self.set("next_w", f"Δw {num(-state.lr * state.dw, 3)}")
-        self.set("next_b", f"Δb {num(-state.lr * state.db, 3)}")
+        self.set("dw", state.dw)
+        self.set("db", state.db)
+        self.set("dw_numeric", state.dw_numeric)
+        self.set("db_numeric", state.db_numeric)
+        self.set("dw_gap", state.dw_numeric - state.dw, "muted")
+        self.set("db_gap", state.db_numeric - state.db, "muted")
+        self.set("next_w", -state.lr * state.dw, prefix="Δw ")
+        self.set("next_b", -state.lr * state.db, prefix="Δb ")
         self.set("h", f"h {state.h:g}", "muted")

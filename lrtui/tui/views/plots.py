@@ -112,9 +112,11 @@ class TangentView(StatePlot):
         plt = self.plt
         window = w_window(self.theory, self.start_w, state, self.show_samples)
         scene = tangent_scene(self.theory, state, window, self.show_samples, points=2 * self.size.width)
-        plt.plot(scene.ws.tolist(), scene.losses.tolist(), marker="braille", color="cyan")
         for ws, ls in scene.samples:
             plt.plot(ws.tolist(), ls.tolist(), marker="braille", color="gray")
+        plt.plot(scene.ws.tolist(), scene.losses.tolist(), marker="braille", color="cyan")
+        if len(scene.sample_points[0]):
+            plt.scatter(*(a.tolist() for a in scene.sample_points), marker="●", color="gray")
         if scene.segment is not None and scene.point is not None:
             ws, ls = scene.segment
             plt.plot(ws.tolist(), ls.tolist(), marker="braille", color="orange")
@@ -143,7 +145,7 @@ class FitView(StatePlot):
         plt = self.plt
         scene = fit_scene(self.sample, self.theory, state)
         if scene.best is not None:
-            plt.plot(scene.best[0].tolist(), scene.best[1].tolist(), marker="·", color="green")
+            plt.plot(scene.best[0].tolist(), scene.best[1].tolist(), marker="braille", color="green")
         if scene.line is not None:
             plt.plot(scene.line[0].tolist(), scene.line[1].tolist(), marker="braille", color="orange")
         plt.scatter(scene.x.tolist(), scene.y.tolist(), marker="●", color="cyan")

@@ -1,0 +1,56 @@
+"""Regenerate screenshots/*.svg from the real app: `python scripts/screenshots.py`.
+
+Each picture is the app driven by real key presses through Textual's Pilot; nothing is
+edited by hand. The README shows screenshots/main.svg.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from lrtui.engine import TrainConfig, preset
+from lrtui.tui.app import make_app
+
+OUT = Path(__file__).resolve().parent.parent / "screenshots"
+
+
+async def wait_until_paused(pilot) -> None:
+    while pilot.app.playing:
+        await pilot.pause(0.05)
+    await pilot.pause()
+
+
+# name -> (terminal size, keys to press; "wait" waits until playing stops)
+SCENES = {
+    "main": ((120, 36), ["t", *["n"] * 40]),
+    "converged-log": ((120, 36), ["right_square_bracket"] * 4 + ["space", "wait", "l"]),
+    "diverged": ((100, 30), ["colon", *"lr 0.5", "enter", *["right_square_bracket"] * 3, "space", "wait"]),
+    "small-80x24": ((80, 24), ["n"] * 25),
+    "help": ((100, 30), ["question_mark"]),
+}
+
+
+async def shoot(name: str, size: tuple[int, int], keys: list[str]) -> Path:
+    p = preset("seed")
+    app = make_app(p.data, TrainConfig.from_preset(p))
+    async with app.run_test(size=size) as pilot:
+        for key in keys:
+            if key == "wait":
+                await wait_until_paused(pilot)
+            else:
+                await pilot.press(key)
+        await pilot.pause()
+        path = OUT / f"{name}.svg"
+        app.save_screenshot(str(path))
+    return path
+
+
+async def main() -> None:
+    OUT.mkdir(exist_ok=True)
+    for name, (size, keys) in SCENES.items():
+        print(await shoot(name, size, keys))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
