@@ -23,11 +23,10 @@ from lrtui.engine.trainer import CONVERGED, DIVERGED, TrainConfig, Trainer, Trai
 from lrtui.tui.commands import CommandError, parse_command
 from lrtui.tui.format import num
 from lrtui.tui.help import HelpScreen
+from lrtui.tui.options import AppOptions
 from lrtui.tui.views.numbers import GradientsView, ParametersView
 from lrtui.tui.views.plots import FitView, LossHistoryView, TangentView
 
-FPS = 30  # timer ticks per second while playing
-PLOT_EVERY = 5  # while playing, plots are redrawn every 5th frame (6 per second)
 MIN_SIZE = (60, 18)  # below this the app asks for a larger terminal
 MAX_SPEED = 100_000  # engine steps per frame
 DEFAULT_TOL = 1e-8  # the app stops playing when the gradient norm falls below this
@@ -95,8 +94,9 @@ class LrtuiApp(App[None]):
     playing: reactive[bool] = reactive(False)
     speed: reactive[int] = reactive(1)
 
-    def __init__(self, trainer: Trainer) -> None:
+    def __init__(self, trainer: Trainer, options: AppOptions | None = None) -> None:
         super().__init__()
+        self.options = options or AppOptions()
         if trainer.state.tol is None:
             trainer.set_tol(DEFAULT_TOL)  # so that playing stops by itself at convergence
         self.trainer = trainer
@@ -110,6 +110,7 @@ class LrtuiApp(App[None]):
 
     def compose(self) -> ComposeResult:
         trainer = self.trainer
+        ascii = self.options.ascii
         with Vertical(id="main"):
             with Horizontal(id="numbers"):
                 self.parameters = ParametersView(trainer.theory, id="parameters").data_bind(
@@ -120,13 +121,17 @@ class LrtuiApp(App[None]):
                 yield self.gradients
             with Horizontal(id="plots"):
                 plot_state = dict(state=LrtuiApp.plot_state)
-                self.loss_view = LossHistoryView(trainer.history, id="loss-plot").data_bind(**plot_state)
+                self.loss_view = LossHistoryView(
+                    trainer.history, ascii=ascii, id="loss-plot"
+                ).data_bind(**plot_state)
                 yield self.loss_view
                 self.tangent_view = TangentView(
-                    trainer.theory, trainer.start[0], id="tangent-plot"
+                    trainer.theory, trainer.start[0], ascii=ascii, id="tangent-plot"
                 ).data_bind(**plot_state)
                 yield self.tangent_view
-                self.fit_view = FitView(self.data, trainer.theory, id="fit-plot").data_bind(**plot_state)
+                self.fit_view = FitView(
+                    self.data, trainer.theory, ascii=ascii, id="fit-plot"
+                ).data_bind(**plot_state)
                 yield self.fit_view
         self.message = MessageBar(id="message")
         yield self.message
@@ -137,7 +142,8 @@ class LrtuiApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._timer = self.set_interval(1 / FPS, self._tick, pause=True)
+        self._timer = self.set_interval(1 / self.options.fps, self._tick, pause=True)
+        self.screen.set_class(self.options.ascii, "-ascii")
         self.prompt_input = self.query_one("#prompt-input", Input)
         self.prompt_error = self.query_one("#prompt-error", Label)
         self._show_message()
@@ -224,7 +230,7 @@ class LrtuiApp(App[None]):
         self.trainer.run(self.speed)
         self._frame += 1
         stop = not self.trainer.can_step or self.trainer.state.status == CONVERGED
-        self._publish(plots=stop or self._frame % PLOT_EVERY == 0)
+        self._publish(plots=stop or self._frame % self.options.plot_every == 0)
         if stop:
             self.playing = False
 

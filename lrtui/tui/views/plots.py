@@ -22,6 +22,9 @@ from lrtui.tui.format import tick
 
 MIN_PLOT_SIZE = (12, 5)  # below this a plot shows a note instead of a squashed chart
 
+# plotext draws its frame and ticks with box-drawing characters; --ascii maps them to ASCII.
+ASCII_BOX = str.maketrans("┌┐└┘─│┬┴├┤┼", "++++-|+++++")
+
 
 def linear_ticks(lo: float, hi: float, count: int = 4) -> list[float]:
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
@@ -46,6 +49,12 @@ class StatePlot(PlotextPlot):
     can_focus = True
     state: reactive[TrainingState | None] = reactive(None)
 
+    def __init__(self, *, ascii: bool = False, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.ascii = ascii
+        self.line_marker = "." if ascii else "braille"
+        self.point_marker = "o" if ascii else "●"
+
     def render(self):
         width, height = self.size
         if width < MIN_PLOT_SIZE[0] or height < MIN_PLOT_SIZE[1]:
@@ -54,7 +63,11 @@ class StatePlot(PlotextPlot):
         plt.clear_figure()
         if self.state is not None:
             self.draw(self.state)
-        return super().render()
+        if not self.ascii:
+            return super().render()
+        plt.plotsize(width, height)
+        plt.theme(self._get_plotext_theme_name(self.app.theme))
+        return Text.from_ansi(plt.build().translate(ASCII_BOX))
 
     def draw(self, state: TrainingState) -> None:
         raise NotImplementedError
@@ -79,7 +92,7 @@ class LossHistoryView(StatePlot):
         if len(epochs) == 0:
             plt.title("no finite loss to show")
             return
-        plt.plot(epochs.tolist(), losses.tolist(), marker="braille", color="cyan")
+        plt.plot(epochs.tolist(), losses.tolist(), marker=self.line_marker, color="cyan")
         plt.xlim(0, max(float(epochs[-1]), 1.0))
         lo, hi = float(losses.min()), float(losses.max())
         if self.log_scale:
@@ -113,14 +126,14 @@ class TangentView(StatePlot):
         window = w_window(self.theory, self.start_w, state, self.show_samples)
         scene = tangent_scene(self.theory, state, window, self.show_samples, points=2 * self.size.width)
         for ws, ls in scene.samples:
-            plt.plot(ws.tolist(), ls.tolist(), marker="braille", color="gray")
-        plt.plot(scene.ws.tolist(), scene.losses.tolist(), marker="braille", color="cyan")
+            plt.plot(ws.tolist(), ls.tolist(), marker=self.line_marker, color="gray")
+        plt.plot(scene.ws.tolist(), scene.losses.tolist(), marker=self.line_marker, color="cyan")
         if len(scene.sample_points[0]):
-            plt.scatter(*(a.tolist() for a in scene.sample_points), marker="●", color="gray")
+            plt.scatter(*(a.tolist() for a in scene.sample_points), marker=self.point_marker, color="gray")
         if scene.segment is not None and scene.point is not None:
             ws, ls = scene.segment
-            plt.plot(ws.tolist(), ls.tolist(), marker="braille", color="orange")
-            plt.scatter([scene.point.w], [scene.point.loss], marker="●", color="red")
+            plt.plot(ws.tolist(), ls.tolist(), marker=self.line_marker, color="orange")
+            plt.scatter([scene.point.w], [scene.point.loss], marker=self.point_marker, color="red")
         plt.xlim(*window)
         plt.ylim(*scene.ylim)
         yt = linear_ticks(*scene.ylim, 3)
@@ -145,10 +158,10 @@ class FitView(StatePlot):
         plt = self.plt
         scene = fit_scene(self.sample, self.theory, state)
         if scene.best is not None:
-            plt.plot(scene.best[0].tolist(), scene.best[1].tolist(), marker="braille", color="green")
+            plt.plot(scene.best[0].tolist(), scene.best[1].tolist(), marker=self.line_marker, color="green")
         if scene.line is not None:
-            plt.plot(scene.line[0].tolist(), scene.line[1].tolist(), marker="braille", color="orange")
-        plt.scatter(scene.x.tolist(), scene.y.tolist(), marker="●", color="cyan")
+            plt.plot(scene.line[0].tolist(), scene.line[1].tolist(), marker=self.line_marker, color="orange")
+        plt.scatter(scene.x.tolist(), scene.y.tolist(), marker=self.point_marker, color="cyan")
         plt.xlim(*scene.xlim)
         plt.ylim(*scene.ylim)
         yt = linear_ticks(*scene.ylim, 3)
