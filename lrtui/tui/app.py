@@ -24,6 +24,7 @@ from lrtui.tui.commands import CommandError, parse_command
 from lrtui.tui.format import num
 from lrtui.tui.help import HelpScreen
 from lrtui.tui.options import AppOptions
+from lrtui.tui.views.formula import FormulaView
 from lrtui.tui.views.numbers import GradientsView, ParametersView
 from lrtui.tui.views.plots import FitView, LossHistoryView, TangentView
 
@@ -84,6 +85,7 @@ class LrtuiApp(App[None]):
         Binding("colon", "prompt", "set", key_display=":"),
         Binding("l", "toggle_log", "log", show=False),
         Binding("t", "toggle_samples", "tangents", show=False),
+        Binding("f", "toggle_formula", "formulas", show=False),
         Binding("z", "zoom", "zoom", show=False),
         Binding("question_mark,f1", "help", "help", key_display="?"),
         Binding("q", "quit", "quit"),
@@ -119,6 +121,8 @@ class LrtuiApp(App[None]):
                 yield self.parameters
                 self.gradients = GradientsView(id="gradients").data_bind(LrtuiApp.state)
                 yield self.gradients
+                self.formula_view = FormulaView(self.data, id="formula").data_bind(LrtuiApp.state)
+                yield self.formula_view
             with Horizontal(id="plots"):
                 plot_state = dict(state=LrtuiApp.plot_state)
                 self.loss_view = LossHistoryView(
@@ -323,13 +327,18 @@ class LrtuiApp(App[None]):
     def action_toggle_samples(self) -> None:
         self.tangent_view.show_samples = not self.tangent_view.show_samples
 
+    def action_toggle_formula(self) -> None:
+        """Swap the gradients panel for the formulas with the current numbers, and back."""
+        self.screen.toggle_class("-formula")
+
     def action_zoom(self) -> None:
         screen = self.screen
         if screen.maximized is not None:
             screen.minimize()
             return
         focused = self.focused
-        panels = (self.parameters, self.gradients, self.loss_view, self.tangent_view, self.fit_view)
+        panels = (self.parameters, self.gradients, self.formula_view, self.loss_view,
+                  self.tangent_view, self.fit_view)
         target = focused if focused in panels else self.loss_view
         screen.maximize(target, container=False)
 

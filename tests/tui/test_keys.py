@@ -262,3 +262,22 @@ async def test_too_small_terminal_asks_for_more_room_and_recovers(app):
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         assert not app.screen.has_class("-too-small")
+
+
+async def test_f_shows_the_formulas_with_the_current_numbers(app):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f")
+        await pilot.pause()
+        assert app.screen.has_class("-formula")
+        assert not app.gradients.display and app.formula_view.display
+        text = str(app.formula_view.render())
+        # At the start w = 10, b = 0: y_hat - y = 9x = (-18, -9, 9, 18), so
+        # sum(x_i * (y_hat_i - y_i)) = 36 + 9 + 9 + 36 = 90 and dL/dw = 2/4 * 90 = 45.
+        assert "(-2)(-18) + (-1)(-9)" in text
+        assert "2/4 · 90 = 45" in text
+        assert "w ← w − lr·dL/dw = 10 − 0.01·45 = 9.55" in text
+        await pilot.press("n")
+        await pilot.pause()
+        assert "= 9.55 − 0.01·42.75 = 9.1225" in str(app.formula_view.render())
+        await pilot.press("f")
+        assert not app.screen.has_class("-formula")

@@ -93,7 +93,8 @@ class LossHistoryView(StatePlot):
             plt.title("no finite loss to show")
             return
         plt.plot(epochs.tolist(), losses.tolist(), marker=self.line_marker, color="cyan")
-        plt.xlim(0, max(float(epochs[-1]), 1.0))
+        right = max(float(epochs[-1]), 10.0)  # a tiny range draws past the frame
+        plt.xlim(0, right)
         lo, hi = float(losses.min()), float(losses.max())
         if self.log_scale:
             plt.yscale("log")
@@ -102,7 +103,7 @@ class LossHistoryView(StatePlot):
             plt.ylim(min(lo, 0.0), hi + 0.05 * (hi - min(lo, 0.0)) or 1.0)
             ticks = linear_ticks(min(lo, 0.0), hi)
         plt.yticks(ticks, [tick(t) for t in ticks])
-        xt = linear_ticks(0.0, max(float(epochs[-1]), 1.0), 3)
+        xt = linear_ticks(0.0, right, 3)
         plt.xticks(xt, [tick(t) for t in xt])
 
 
