@@ -4,6 +4,14 @@ Record meaning (fixed, and shared by the app, `lrtui train --json` and the tests
 for epoch k holds the parameters after k updates and the loss and gradients at those
 parameters. Epoch 0 is the starting point. An update is `w -= lr*dw; b -= lr*db`, both with the
 gradients of the same record.
+
+Where the update's gradient comes from is the run's gradient source (`TrainConfig.grad`):
+`analytic` (the default: the closed-form derivative from the sufficient statistics, O(1)),
+`numeric` (the central difference with the run's h, also O(1)), `autograd` (lrtui's own
+reverse-mode autodiff, `autograd.py`, which rebuilds the graph over all N points each step)
+or `torch` (PyTorch's autograd in float64, when torch is installed). The record's dw and db
+are the gradients that source produced; its loss and central-difference slopes are always
+the O(1) ones.
 """
 
 from __future__ import annotations
@@ -31,6 +39,18 @@ _TINY_LOSS = 1e-300
 COLUMNS = ("epoch", "w", "b", "loss", "dw", "db", "dw_numeric", "db_numeric")
 _CHUNK = 4096  # epochs computed per inner loop before the records are built as arrays
 
+# Where the gradient of an update comes from (see the module docstring).
+GRAD_SOURCES = ("analytic", "numeric", "autograd", "torch")
+GradientFn = Callable[[float, float], tuple[float, float]]
+
+
+def _check_grad(grad: str) -> str:
+    if grad not in GRAD_SOURCES:
+        raise DataError(
+            f"unknown gradient source {grad!r}; choose one of: {', '.join(GRAD_SOURCES)}"
+        )
+    return grad
+
 
 def _check(name: str, value: float, *, positive: bool = False) -> float:
     value = float(value)
@@ -50,6 +70,7 @@ class TrainConfig:
     epochs: int
     h: float = 0.01
     tol: float | None = None  # stop (converged) when the gradient norm falls below tol
+    grad: str = "analytic"  # the gradient source: one of GRAD_SOURCES
 
     def __post_init__(self) -> None:
         _check("w0", self.w0)
@@ -60,9 +81,10 @@ class TrainConfig:
             _check("the tolerance (tol)", self.tol, positive=True)
         if int(self.epochs) != self.epochs or self.epochs < 1:
             raise DataError(f"epochs must be a whole number >= 1, got {self.epochs}")
+        _check_grad(self.grad)
 
     @classmethod
-    def from_preset(cls, p: Preset, **overrides: float | int | None) -> "TrainConfig":
+    def from_preset(cls, p: Preset, **overrides: float | int | str | None) -> "TrainConfig":
         values = dict(w0=p.w0, b0=p.b0, lr=p.lr, epochs=p.epochs, h=p.h, tol=None)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
@@ -79,8 +101,8 @@ class TrainingState:
     w: float
     b: float
     loss: float
-    dw: float  # analytic dL/dw
-    db: float  # analytic dL/db
+    dw: float  # dL/dw from the run's gradient source (`grad`): the one the update uses
+    db: float  # dL/db from the same source
     dw_numeric: float  # central difference (L(w+h) - L(w-h)) / (2h)
     db_numeric: float
     lr: float
@@ -88,6 +110,7 @@ class TrainingState:
     status: str  # ready, running, converged, diverged
     epochs: int  # the run's epoch budget
     tol: float | None = None
+    grad: str = "analytic"  # the gradient source of dw and db: one of GRAD_SOURCES
 
     @property
     def grad_norm(self) -> float:
@@ -210,6 +233,8 @@ class Trainer:
         self._tol = config.tol
         self._epochs = int(config.epochs)
         self._start = (float(config.w0), float(config.b0))
+        self._grad = config.grad
+        self._gradient = self._make_gradient(config.grad)  # None: the analytic fast path
         self._check_numbers()
         self._check_start(*self._start, self._h)
         self.reset()
@@ -223,6 +248,16 @@ class Trainer:
     @property
     def start(self) -> tuple[float, float]:
         return self._start
+
+    @property
+    def grad(self) -> str:
+        return self._grad
+
+    def current_config(self) -> TrainConfig:
+        """The run's settings as they are now (the start, lr, h, tol, epoch budget and
+        gradient source can change after the run began): what an export should reproduce."""
+        return TrainConfig(w0=self._start[0], b0=self._start[1], lr=self._lr,
+                           epochs=self._epochs, h=self._h, tol=self._tol, grad=self._grad)
 
     @property
     def divergence_bound(self) -> float:
@@ -245,6 +280,7 @@ class Trainer:
         start_loss = self.stats.loss(w0, b0)
         self._bound = DIVERGENCE_FACTOR * max(start_loss, self.stats.sse_min_n, _TINY_LOSS)
         row = self._rows(0, np.array([w0]), np.array([b0]))
+        self._regrade(row)
         self.history.append(row)
         self._state = self._state_from(row[0])
         return self._state
@@ -311,8 +347,27 @@ class Trainer:
             dwn, dbn = self.stats.central_difference(s.w, s.b, self._h)
         row = self.history.last()
         row[6], row[7] = dwn, dbn
+        if self._grad == "numeric":  # the update's gradient is this slope, so it changes too
+            self._regrade(row[None, :])
+            self.history.set_last(row)
+            self._state = self._state_from(row)
+            return self._state
         self.history.set_last(row)
         self._state = replace(s, h=self._h, dw_numeric=float(dwn), db_numeric=float(dbn))
+        return self._state
+
+    def set_grad(self, grad: str) -> TrainingState:
+        """Take the next updates' gradients from another source (one of GRAD_SOURCES).
+
+        The current record's dw and db are recomputed with the new source, so the next
+        update uses them; earlier records keep the gradients they were made with.
+        """
+        gradient = self._make_gradient(_check_grad(grad))
+        self._grad, self._gradient = grad, gradient
+        row = self.history.last()
+        self._regrade(row[None, :])
+        self.history.set_last(row)
+        self._state = self._state_from(row)
         return self._state
 
     def set_tol(self, tol: float | None) -> TrainingState:
@@ -352,8 +407,9 @@ class Trainer:
         """
         remaining = self._epochs - self._state.epoch
         todo = remaining if k is None else min(int(k), remaining)
+        advance = self._advance if self._gradient is None else self._advance_with_source
         while todo > 0 and self._state.status != DIVERGED:
-            rows, stopped = self._advance(min(todo, _CHUNK))
+            rows, stopped = advance(min(todo, _CHUNK))
             self.history.append(rows)
             if sink is not None:
                 sink(rows)
@@ -394,6 +450,59 @@ class Trainer:
                 break
         return self._rows(self._state.epoch + 1, np.array(ws), np.array(bs)), stopped
 
+    def _advance_with_source(self, m: int) -> tuple[np.ndarray, bool]:
+        """The inner loop for the other gradient sources: the same updates and the same
+        stopping rules as `_advance`, with each record's dw, db from `self._gradient`."""
+        gradient, loss = self._gradient, self.stats.loss
+        lr, bound = self._lr, self._bound
+        tol2 = -1.0 if self._tol is None else self._tol * self._tol
+        w, b, dw, db = self._state.w, self._state.b, self._state.dw, self._state.db
+        ws: list[float] = []
+        bs: list[float] = []
+        dws: list[float] = []
+        dbs: list[float] = []
+        stopped = False
+        with np.errstate(all="ignore"):
+            for _ in range(m):
+                w -= lr * dw
+                b -= lr * db
+                dw, db = gradient(w, b)
+                ws.append(w)
+                bs.append(b)
+                dws.append(dw)
+                dbs.append(db)
+                if (not loss(w, b) <= bound or not math.isfinite(dw) or not math.isfinite(db)
+                        or dw * dw + db * db < tol2):
+                    stopped = True  # diverged (or not finite) or converged
+                    break
+        rows = self._rows(self._state.epoch + 1, np.array(ws), np.array(bs))
+        rows[:, 4], rows[:, 5] = dws, dbs
+        return rows, stopped
+
+    def _make_gradient(self, grad: str) -> GradientFn | None:
+        """The function (w, b) -> (dw, db) of a gradient source; None for the analytic one,
+        which `_advance` computes inline."""
+        if grad == "analytic":
+            return None
+        if grad == "numeric":
+            stats = self.stats
+            return lambda w, b: stats.central_difference(w, b, self._h)
+        from lrtui.engine import autograd
+
+        if grad == "autograd":
+            return autograd.AutogradGradient(self.data.x, self.data.y)
+        return autograd.TorchGradient(self.data.x, self.data.y)
+
+    def _regrade(self, rows: np.ndarray) -> None:
+        """Put the gradient source's dw, db into these records (in place); analytic ones
+        are already there."""
+        if self._gradient is None:
+            rows[:, 4], rows[:, 5] = self.stats.gradient(rows[:, 1], rows[:, 2])
+            return
+        with np.errstate(all="ignore"):
+            for row in rows:
+                row[4], row[5] = self._gradient(float(row[1]), float(row[2]))
+
     def _rows(self, first_epoch: int, w: np.ndarray, b: np.ndarray) -> np.ndarray:
         s = self.stats
         rows = np.empty((len(w), len(COLUMNS)))
@@ -431,4 +540,5 @@ class Trainer:
             status=status,
             epochs=self._epochs,
             tol=self._tol,
+            grad=self._grad,
         )

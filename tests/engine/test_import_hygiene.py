@@ -1,5 +1,7 @@
-"""The engine must not pull in the UI stack: importing lrtui.engine (and training) in a fresh
-interpreter leaves textual and rich out of sys.modules."""
+"""The engine must not pull in the UI stack: importing lrtui.engine (and training, with every
+gradient source but torch, and building the autograd graph) in a fresh interpreter leaves
+textual and rich out of sys.modules, and torch too (it is optional, and loaded only for
+--grad torch)."""
 
 import json
 import os
@@ -14,16 +16,22 @@ import json, sys
 import lrtui.engine
 from lrtui.engine import TrainConfig, Trainer, preset, synthetic
 import lrtui.engine.data, lrtui.engine.model, lrtui.engine.stats, lrtui.engine.theory
-import lrtui.engine.trainer
+import lrtui.engine.trainer, lrtui.engine.autograd
 import pkgutil, importlib
 for m in pkgutil.iter_modules(lrtui.engine.__path__):  # every engine module, present or future
     importlib.import_module("lrtui.engine." + m.name)
 p = preset("seed")
 state = Trainer(p.data, TrainConfig.from_preset(p, epochs=200)).run()
 Trainer(synthetic(100, noise=0.1), TrainConfig(w0=1, b0=1, lr=0.1, epochs=50)).run()
+for grad in ("numeric", "autograd"):
+    g = Trainer(p.data, TrainConfig.from_preset(p, epochs=200, grad=grad)).run()
+    assert g.grad == grad and abs(g.w - state.w) < 1e-12, (grad, g)
+graph = lrtui.engine.autograd.loss_graph(p.data.x, p.data.y, 10.0, 0.0)
+assert [n.label for n in graph][-1] == "mean" and float(graph[-1].value) == 202.5
 ui = sorted(m for m in sys.modules
             if m.split(".")[0] in ("textual", "rich", "plotext", "textual_plotext"))
-print(json.dumps({"ui": ui, "epoch": state.epoch, "w": state.w}))
+optional = sorted(m for m in sys.modules if m.split(".")[0] == "torch")
+print(json.dumps({"ui": ui, "optional": optional, "epoch": state.epoch, "w": state.w}))
 """
 
 
@@ -34,6 +42,7 @@ def test_engine_imports_no_ui_modules():
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     assert result["ui"] == []
+    assert result["optional"] == []
     # it really trained: w - 1 = 9*(1 - 5*0.01)^200 on the seed data
     assert result["epoch"] == 200 and abs(result["w"] - (1 + 9 * 0.95**200)) < 1e-12
 
@@ -46,3 +55,14 @@ def test_the_check_would_see_rich():
                          env=env, cwd=REPO, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "rich" in json.loads(out.stdout)["ui"]
+
+
+def test_the_check_would_see_torch():
+    """Guard: torch is reported once the torch source is used."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    script = SCRIPT + "\nTrainer(p.data, TrainConfig.from_preset(p, grad='torch')).run(3)\n" + \
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] == 'torch')[:1]))"
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         env=env, cwd=REPO, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.splitlines()[-1]) == ["torch"]
