@@ -20,6 +20,7 @@ from lrtui.engine.theory import Theory
 from lrtui.engine.trainer import History, TrainingState
 from lrtui.tui.format import tick
 
+MANY_POINTS = 50  # above this the fit view draws the data as fine dots
 MIN_PLOT_SIZE = (12, 5)  # below this a plot shows a note instead of a squashed chart
 
 # plotext draws its frame and ticks with box-drawing characters; --ascii maps them to ASCII.
@@ -158,11 +159,15 @@ class FitView(StatePlot):
     def draw(self, state: TrainingState) -> None:
         plt = self.plt
         scene = fit_scene(self.sample, self.theory, state)
+        many = len(scene.x) > MANY_POINTS
+        if many:  # a cloud of fine dots under the lines, or the lines disappear in it
+            plt.scatter(scene.x.tolist(), scene.y.tolist(), marker=self.line_marker, color="cyan")
         if scene.best is not None:
             plt.plot(scene.best[0].tolist(), scene.best[1].tolist(), marker=self.line_marker, color="green")
         if scene.line is not None:
             plt.plot(scene.line[0].tolist(), scene.line[1].tolist(), marker=self.line_marker, color="orange")
-        plt.scatter(scene.x.tolist(), scene.y.tolist(), marker=self.point_marker, color="cyan")
+        if not many:  # a few big points on top of the lines
+            plt.scatter(scene.x.tolist(), scene.y.tolist(), marker=self.point_marker, color="cyan")
         plt.xlim(*scene.xlim)
         plt.ylim(*scene.ylim)
         yt = linear_ticks(*scene.ylim, 3)
