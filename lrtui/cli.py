@@ -12,13 +12,15 @@ import argparse
 import math
 import os
 import re
+import shlex
 import sys
 from typing import NoReturn, Sequence
 
 from lrtui import __version__
 from lrtui.engine.data import PRESETS, DataError, Dataset, load_csv, preset, require_unique_fit
 from lrtui.engine.data import synthetic as make_synthetic
-from lrtui.engine.trainer import TrainConfig, Trainer
+from lrtui.engine.trainer import GRAD_SOURCES, TrainConfig, Trainer
+from lrtui.export import TARGETS as EXPORT_TARGETS
 
 EXIT_USAGE = 2  # bad input: flags, data files, settings
 EXIT_OUTPUT = 1  # the input was fine but the output could not be written
@@ -137,6 +139,12 @@ def add_run_options(parser: argparse.ArgumentParser, *, suppress: bool = False) 
                        help="step h of the central difference (L(w+h) - L(w-h)) / 2h")
     train.add_argument("--tol", type=_positive, default=default(None),
                        help="stop (converged) when the gradient norm falls below TOL")
+    train.add_argument(
+        "--grad", choices=GRAD_SOURCES, default=default(None), metavar="SOURCE",
+        help="where each update's gradient comes from: analytic (the formula, default), "
+        "numeric (central difference with --h), autograd (lrtui's own autodiff graph) or "
+        "torch (PyTorch autograd; needs pip install 'lrtui[torch]')",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -153,6 +161,19 @@ def build_parser() -> argparse.ArgumentParser:
                        help='print one JSON document {"config", "history", "result"}')
     train.add_argument("--every", metavar="K", type=_count, default=None,
                        help="--json keeps every K-th record plus the first and last (default 1)")
+    export = commands.add_parser(
+        "export", help="write the run as a standalone Python script (NumPy or PyTorch)",
+        description="Write a standalone, readable Python script that reproduces the run "
+        "without lrtui: the same data, start, learning rate, epochs and gradient rule; it "
+        "prints the final w, b and loss, and plots the loss when matplotlib is installed.",
+    )
+    add_run_options(export, suppress=True)
+    export.add_argument("--to", choices=EXPORT_TARGETS, required=True,
+                        help="numpy: the analytic gradient written out; torch: the notes' "
+                        "PyTorch autograd loop (float64)")
+    export.add_argument("file", metavar="FILE", nargs="?", default=None,
+                        help="where to write the script (default: standard output)")
+    export.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     return parser
 
 
@@ -185,7 +206,7 @@ def load_run(args: argparse.Namespace) -> tuple[Dataset, TrainConfig]:
     else:
         chosen = preset(args.preset or "seed")
         overrides = dict(w0=args.w0, b0=args.b0, lr=args.lr, epochs=args.epochs, h=args.h,
-                         tol=args.tol)
+                         tol=args.tol, grad=args.grad)
         return chosen.data, TrainConfig.from_preset(chosen, **overrides)
     require_unique_fit(data)
     base = preset("seed")
@@ -197,6 +218,7 @@ def load_run(args: argparse.Namespace) -> tuple[Dataset, TrainConfig]:
         epochs=base.epochs if args.epochs is None else args.epochs,
         h=base.h if args.h is None else args.h,
         tol=args.tol,
+        grad="analytic" if args.grad is None else args.grad,
     )
     return data, config
 
@@ -214,10 +236,43 @@ def _stdout_gone() -> int:
     return 0
 
 
+def export_command(args: argparse.Namespace, data: Dataset, config: TrainConfig) -> int:
+    """`lrtui export --to {numpy,torch} [FILE]`: the script on stdout, or written to FILE."""
+    from dataclasses import replace
+
+    from lrtui import export
+
+    # The same checks of the numbers as a run (the analytic source: no need to load torch
+    # to write a script for it).
+    Trainer(data, replace(config, grad="analytic"))
+    text = export.script(data, config, args.to)
+    if args.file is None or args.file == "-":
+        if sys.stdout is None:
+            print("lrtui: error: standard output is closed; nothing to write to", file=sys.stderr)
+            return EXIT_OUTPUT
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            _stdout_gone()
+            print(f"lrtui: error: cannot write the output ({exc.strerror or exc})",
+                  file=sys.stderr)
+            return EXIT_OUTPUT
+        return 0
+    path = export.save(args.file, text, force=args.force)
+    shown = one_line(str(path))
+    print(f"lrtui: wrote {shown} (run it with: python {one_line(shlex.quote(str(path)))})")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         data, config = load_run(args)
+        if args.command == "export":
+            return export_command(args, data, config)
         trainer = Trainer(data, config)  # checks the numbers: one O(N) pass for either path
         if args.command == "train":
             from lrtui.report import train

@@ -170,7 +170,10 @@ def write_report(trainer: Trainer, data: Dataset, config: TrainConfig) -> None:
 
     console = _console()
     points = f"{data.n:,} point{'' if data.n == 1 else 's'}"
-    console.print(f"[bold]lrtui train[/]: {escape(data.name)}, {points}")
+    console.print(
+        f"[bold]lrtui train[/]: {escape(data.name)}, {points}"
+        + (f"; gradients by {config.grad}" if config.grad != "analytic" else "")
+    )
     console.print(
         f"start w = {config.w0:g}, b = {config.b0:g}; lr = {config.lr:g}; "
         f"{config.epochs:,} epochs; h = {config.h:g}"
@@ -199,7 +202,7 @@ def write_report(trainer: Trainer, data: Dataset, config: TrainConfig) -> None:
     console.print(table)
     console.print(
         f"c.d. = central difference (L(w+h) - L(w-h)) / 2h with h = {config.h:g}; largest "
-        f"|analytic - c.d.| in these rows: {_largest_gap(rows[:, 4], rows[:, 6])} for w, "
+        f"|{config.grad} - c.d.| in these rows: {_largest_gap(rows[:, 4], rows[:, 6])} for w, "
         f"{_largest_gap(rows[:, 5], rows[:, 7])} for b"
     )
     _print_summary(console, trainer)
