@@ -6,10 +6,11 @@ from lrtui.engine.trainer import Trainer
 from lrtui.tui.options import AppOptions
 
 
-def run_app(trainer: Trainer, options: AppOptions | None = None) -> int:
-    """Run the app on a trainer; the exit code is non-zero if the app crashed."""
+def run_app(trainer: Trainer, options: AppOptions | None = None, view=None) -> int:
+    """Run the app on a trainer (with a resumed session's view settings, if given); the exit
+    code is non-zero if the app crashed."""
     from lrtui.tui.app import LrtuiApp
 
-    app = LrtuiApp(trainer, options or AppOptions())
+    app = LrtuiApp(trainer, options or AppOptions(), view)
     app.run()
     return app.return_code or 0

@@ -12,17 +12,18 @@ from __future__ import annotations
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
 from lrtui.engine.data import DataError, Dataset
 from lrtui.engine.ladder import ladder_step, nice_step
 from lrtui.engine.scenes import fit_sample, fit_scene, w_window
+from lrtui.engine.session import (ViewSettings, export_history, save_session,
+                                  timestamped_path, write_atomic)
 from lrtui.engine.trainer import CONVERGED, DIVERGED, TrainConfig, Trainer, TrainingState
 from lrtui.tui.commands import CommandError, parse_command
 from lrtui.tui.format import num
-from lrtui.tui.help import HelpScreen
 from lrtui.tui.options import AppOptions
 from lrtui.tui.views.formula import FormulaView
 from lrtui.tui.views.numbers import GradientsView, ParametersView
@@ -86,18 +87,28 @@ class LrtuiApp(App[None]):
         Binding("l", "toggle_log", "log", show=False),
         Binding("t", "toggle_samples", "tangents", show=False),
         Binding("f", "toggle_formula", "formulas", show=False),
+        Binding("ctrl+s", "save_session", "save", show=False),
+        Binding("e", "export_history", "export CSV", show=False),
+        Binding("s", "screenshot", "screenshot", show=False),
         Binding("z", "zoom", "zoom", show=False),
         Binding("question_mark,f1", "help", "help", key_display="?"),
         Binding("q", "quit", "quit"),
     ]
 
-    state: reactive[TrainingState] = reactive(None)
-    plot_state: reactive[TrainingState] = reactive(None)
-    playing: reactive[bool] = reactive(False)
-    speed: reactive[int] = reactive(1)
+    # `var`, not `reactive`: on an App a repainting reactive repaints the whole screen on
+    # every assignment (measured: 18.7 KB a frame); the views bound to these repaint only
+    # the cells that changed.
+    state: var[TrainingState] = var(None)
+    playing: var[bool] = var(False)
+    speed: var[int] = var(1)
 
-    def __init__(self, trainer: Trainer, options: AppOptions | None = None) -> None:
+    # The message bar's hint when nothing else is to be said.
+    HINT = "space play · n step · ← back · +/- learning rate · : exact values · ? all keys"
+
+    def __init__(self, trainer: Trainer, options: AppOptions | None = None,
+                 view: ViewSettings | None = None) -> None:
         super().__init__()
+        self.initial_view = view  # a resumed session's speed, log scale, tangents, formulas
         self.options = options or AppOptions()
         if trainer.state.tol is None:
             trainer.set_tol(DEFAULT_TOL)  # so that playing stops by itself at convergence
@@ -106,7 +117,6 @@ class LrtuiApp(App[None]):
         self._frame = 0
         self._fit_sample = fit_sample(self.data)
         self.set_reactive(LrtuiApp.state, self.trainer.state)
-        self.set_reactive(LrtuiApp.plot_state, self.trainer.state)
 
     # -- layout --------------------------------------------------------------------------
 
@@ -124,18 +134,14 @@ class LrtuiApp(App[None]):
                 self.formula_view = FormulaView(self.data, id="formula").data_bind(LrtuiApp.state)
                 yield self.formula_view
             with Horizontal(id="plots"):
-                plot_state = dict(state=LrtuiApp.plot_state)
-                self.loss_view = LossHistoryView(
-                    trainer.history, ascii=ascii, id="loss-plot"
-                ).data_bind(**plot_state)
+                # The plots are given the state by _publish, in turn while playing.
+                self.loss_view = LossHistoryView(trainer.history, ascii=ascii, id="loss-plot")
                 yield self.loss_view
                 self.tangent_view = TangentView(
                     trainer.theory, trainer.start[0], ascii=ascii, id="tangent-plot"
-                ).data_bind(**plot_state)
+                )
                 yield self.tangent_view
-                self.fit_view = FitView(
-                    self.data, trainer.theory, ascii=ascii, id="fit-plot"
-                ).data_bind(**plot_state)
+                self.fit_view = FitView(self.data, trainer.theory, ascii=ascii, id="fit-plot")
                 yield self.fit_view
         self.message = MessageBar(id="message")
         yield self.message
@@ -150,6 +156,9 @@ class LrtuiApp(App[None]):
         self.screen.set_class(self.options.ascii, "-ascii")
         self.prompt_input = self.query_one("#prompt-input", Input)
         self.prompt_error = self.query_one("#prompt-error", Label)
+        if self.initial_view is not None:
+            self.apply_view(self.initial_view)
+        self._publish()
         self._show_message()
         self.check_size(self.screen)
 
@@ -169,10 +178,22 @@ class LrtuiApp(App[None]):
 
     # -- publishing state ----------------------------------------------------------------
 
+    @property
+    def plots(self):
+        return (self.loss_view, self.tangent_view, self.fit_view)
+
     def _publish(self, plots: bool = True) -> None:
+        """Show the trainer's state: the numbers always, the plots if asked."""
         self.state = self.trainer.state
         if plots:
-            self.plot_state = self.state
+            for view in self.plots:
+                view.state = self.state
+
+    def _publish_soon(self) -> None:
+        """After a key: the numbers in this frame, the plots in the next one, so that the
+        key's effect is on screen without waiting for three plots to be drawn."""
+        self._publish(plots=False)
+        self.call_after_refresh(self._publish)
 
     def watch_state(self) -> None:
         if self.is_mounted:
@@ -222,7 +243,7 @@ class LrtuiApp(App[None]):
             text = f"lr {num(state.lr)} is above the critical rate {num(theory.critical_lr, 4)}: this run will diverge"
             tone = "warning"
         else:
-            text = "space play · n step · ← back · +/- learning rate · : exact values · ? all keys"
+            text = self.HINT
             tone = "muted"
         self.message.show(text, tone)
 
@@ -234,17 +255,24 @@ class LrtuiApp(App[None]):
         self.trainer.run(self.speed)
         self._frame += 1
         stop = not self.trainer.can_step or self.trainer.state.status == CONVERGED
-        self._publish(plots=stop or self._frame % self.options.plot_every == 0)
         if stop:
-            self.playing = False
+            self._set_playing(False)
+        else:
+            # One plot every plot_every frames, in turn: never three plots in one frame.
+            self._publish(plots=False)
+            if self._frame % self.options.plot_every == 0:
+                view = self.plots[self._frame // self.options.plot_every % len(self.plots)]
+                view.state = self.state
 
     def _set_playing(self, on: bool) -> None:
+        if on == self.playing:
+            return
         self.playing = on
         if on:
             self._timer.resume()
         else:
             self._timer.pause()
-            self._publish()
+            self._publish()  # the plots catch up with the last frames
 
     # -- actions -------------------------------------------------------------------------
 
@@ -269,17 +297,17 @@ class LrtuiApp(App[None]):
     def action_step(self) -> None:
         self._set_playing(False)
         self.trainer.step()
-        self._publish()
+        self._publish_soon()
 
     def action_back(self) -> None:
         self._set_playing(False)
         self.trainer.back()
-        self._publish()
+        self._publish_soon()
 
     def action_reset(self) -> None:
         self._set_playing(False)
         self.trainer.reset()
-        self._publish()
+        self._publish_soon()
 
     def action_lr_up(self) -> None:
         self._change_lr(ladder_step(self.state.lr, +1))
@@ -292,7 +320,7 @@ class LrtuiApp(App[None]):
         self.trainer.set_lr(lr)
         if was_diverged:
             self._set_playing(False)
-        self._publish()
+        self._publish_soon()
 
     def action_faster(self) -> None:
         self.speed = min(MAX_SPEED, int(ladder_step(self.speed, +1)))
@@ -319,7 +347,7 @@ class LrtuiApp(App[None]):
         self._set_playing(False)
         self.trainer.set_start(w, b)
         self.tangent_view.start_w = self.trainer.start[0]
-        self._publish()
+        self._publish_soon()
 
     def action_toggle_log(self) -> None:
         self.loss_view.log_scale = not self.loss_view.log_scale
@@ -343,8 +371,47 @@ class LrtuiApp(App[None]):
         screen.maximize(target, container=False)
 
     def action_help(self) -> None:
+        # Imported here: the help's Markdown widget costs ~40 ms of start-up otherwise.
+        from lrtui.tui.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    # -- saving: ctrl+s the session, e the history as CSV, s a screenshot ------------------
+
+    def view_settings(self) -> ViewSettings:
+        return ViewSettings(self.speed, self.loss_view.log_scale, self.tangent_view.show_samples,
+                            self.screen_stack[0].has_class("-formula"))
+
+    def apply_view(self, view: ViewSettings) -> None:
+        self.speed = view.speed
+        self.loss_view.log_scale = view.log
+        self.tangent_view.show_samples = view.tangents
+        self.screen_stack[0].set_class(view.formulas, "-formula")  # the main screen
+
+    def action_save_session(self) -> None:
+        self._set_playing(False)
+        self._write_file("session", lambda: save_session(self.trainer, self.view_settings()),
+                         " (lrtui --session FILE resumes it)")
+
+    def action_export_history(self) -> None:
+        self._set_playing(False)
+        self._write_file("loss history", lambda: export_history(self.trainer))
+
+    def action_screenshot(self) -> None:
+        svg = self.export_screenshot()
+        self._write_file("screenshot", lambda: write_atomic(
+            timestamped_path("lrtui-screenshot", ".svg"), svg))
+
+    def _write_file(self, what: str, write, note: str = "") -> None:
+        """Write a file into the current folder and say where, or why not."""
+        try:
+            path = write()
+        except (OSError, DataError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            self.message.show(f"could not save the {what}: {reason}", "error")
+            return
+        self.message.show(f"saved the {what} to {path.resolve()}{note}", "success")
 
     # -- the prompt ----------------------------------------------------------------------
 
@@ -394,7 +461,7 @@ class LrtuiApp(App[None]):
             trainer.set_epochs(int(value))
         elif command.name == "tol":
             trainer.set_tol(value)
-        self._publish()
+        self._publish_soon()
 
     # -- the command palette -------------------------------------------------------------
 

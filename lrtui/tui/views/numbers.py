@@ -62,7 +62,8 @@ def status_word(state: TrainingState, playing: bool) -> tuple[str, str]:
 class NumberPanel(Grid):
     """A grid of labels and `Value`s, filled from the state by `show()`."""
 
-    state: reactive[TrainingState | None] = reactive(None)
+    # Not repainting: show() updates the Value cells, which repaint themselves.
+    state: reactive[TrainingState | None] = reactive(None, repaint=False)
 
     def value(self, name: str) -> Value:
         return self._values[name]
@@ -103,8 +104,8 @@ class NumberPanel(Grid):
 class ParametersView(NumberPanel):
     """epoch, w, b, lr, loss and status, next to the optimum and the critical rate."""
 
-    playing: reactive[bool] = reactive(False)
-    speed: reactive[int] = reactive(1)
+    playing: reactive[bool] = reactive(False, repaint=False)
+    speed: reactive[int] = reactive(1, repaint=False)
 
     def __init__(self, theory: Theory, **kwargs) -> None:
         super().__init__(**kwargs)
