@@ -211,6 +211,32 @@ class History:
         i = COLUMNS.index(name)
         return np.concatenate([self._past[: self._n_past, i], self._recent[: self._n_recent, i]])
 
+    def restore(self, recent: np.ndarray, past: np.ndarray, stride: int) -> None:
+        """Replace the records with saved ones: `recent` (kept exactly, consecutive epochs,
+        the newest last) and `past` (the thinned older ones, at epochs that are multiples of
+        `stride`), as `rows()` and `stride` gave them. Raises ValueError if they do not fit."""
+        width = len(COLUMNS)
+        recent = np.array(recent, dtype=np.float64).reshape(-1, width)
+        past = np.array(past, dtype=np.float64).reshape(-1, width)
+        if not 1 <= len(recent) <= len(self._recent):
+            raise ValueError(f"{len(recent)} recent records; expected 1 to {len(self._recent)}")
+        if len(past) > self.past_size:
+            raise ValueError(f"{len(past)} past records; expected at most {self.past_size}")
+        if int(stride) != stride or stride < 1 or int(stride) & (int(stride) - 1):
+            raise ValueError(f"the stride must be a power of two, got {stride}")
+        epochs = np.concatenate([past[:, 0], recent[:, 0]])
+        if not (np.isfinite(epochs).all() and (epochs >= 0).all() and (epochs % 1 == 0).all()):
+            raise ValueError("an epoch is not a whole number >= 0")
+        if (np.diff(recent[:, 0]) != 1).any() or (np.diff(epochs) <= 0).any():
+            raise ValueError("the epochs are not in order (recent ones must be consecutive)")
+        if (past[:, 0] % stride != 0).any():
+            raise ValueError(f"a past epoch is not a multiple of the stride {stride}")
+        self.clear()
+        self._recent[: len(recent)] = recent
+        self._past[: len(past)] = past
+        self._n_recent, self._n_past, self.stride = len(recent), len(past), int(stride)
+        self.version += 1
+
 
 Sink = Callable[[np.ndarray], None]
 
@@ -283,6 +309,31 @@ class Trainer:
         self._regrade(row)
         self.history.append(row)
         self._state = self._state_from(row[0])
+        return self._state
+
+    def restore(self, config: TrainConfig, recent: np.ndarray | None = None,
+                past: np.ndarray | None = None, stride: int = 1) -> TrainingState:
+        """Put the run back at a saved point: the settings of `config` (its w0, b0 are the
+        start) and, if given, the history's records as `History.restore` takes them (the last
+        recent record is the current state). Without records the run restarts at epoch 0.
+        Stepping on from here gives the same numbers as a run that never stopped. Raises
+        DataError if the start is unusable or the records do not fit."""
+        gradient = self._make_gradient(_check_grad(config.grad))
+        self._check_start(float(config.w0), float(config.b0), config.h)
+        if recent is not None and not np.all(np.asarray(recent)[-1:, 0] <= config.epochs):
+            raise DataError("the saved records go beyond the epoch budget")
+        self._lr, self._h, self._tol, self._epochs = config.lr, config.h, config.tol, int(config.epochs)
+        self._start = (float(config.w0), float(config.b0))
+        self._grad, self._gradient = config.grad, gradient
+        self.reset()
+        if recent is not None:
+            try:
+                self.history.restore(recent, np.empty((0, len(COLUMNS))) if past is None else past,
+                                     stride)
+            except ValueError as exc:
+                self.reset()
+                raise DataError(f"the saved history does not fit: {exc}") from None
+            self._state = self._state_from(self.history.last())
         return self._state
 
     def _check_numbers(self) -> None:

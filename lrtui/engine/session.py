@@ -1,0 +1,332 @@
+"""Saving a run and resuming it: the session file (JSON), and the history as CSV.
+
+A session holds what is needed to put a run back exactly where it was: the recipe of the
+data (a preset's name, the parameters of synthetic data, or a CSV file's path and columns)
+with a digest of the values, the settings and the start (`TrainConfig`), the view settings
+(speed, log scale, sample tangents, formulas), the current state, and the history as the
+`History` keeps it (the recent records exactly, the thinned past, the stride). Floats are
+written with full precision (`repr`), non-finite ones as the strings "nan", "inf" and
+"-inf", so a resumed run steps on to the same numbers, bit for bit, as one that never
+stopped.
+
+Files are written atomically (a temporary file in the same folder, then `os.replace`), so a
+crash mid-write never leaves half a file, and always under a new timestamped name, so an
+existing file is never overwritten. Reading checks everything and raises one `DataError`
+whose message says what is wrong; a file that cannot be read is never written to.
+
+This module does not import textual (the engine never does).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import tempfile
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from lrtui import __version__
+from lrtui.engine.data import DataError, Dataset, load_csv, preset, synthetic
+from lrtui.engine.trainer import COLUMNS, TrainConfig, Trainer, TrainingState
+
+FORMAT = "lrtui-session"
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class ViewSettings:
+    """What the app shows besides the run: steps per frame, the loss plot's log scale, the
+    notes' sample tangents, and the formulas panel."""
+
+    speed: int = 1
+    log: bool = False
+    tangents: bool = False
+    formulas: bool = False
+
+
+# -- file names and atomic writes ------------------------------------------------------------
+
+
+def timestamped_path(prefix: str, suffix: str, folder: str | Path = ".",
+                     now: datetime | None = None) -> Path:
+    """A new file name in `folder` such as lrtui-session-20261126-140312.json; if that name
+    is taken, -2, -3, ... is added."""
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    folder = Path(folder)
+    path = folder / f"{prefix}-{stamp}{suffix}"
+    n = 2
+    while path.exists():
+        path = folder / f"{prefix}-{stamp}-{n}{suffix}"
+        n += 1
+    return path
+
+
+def write_atomic(path: str | Path, text: str) -> Path:
+    """Write `text` to `path` through a temporary file in the same folder and `os.replace`,
+    so that `path` is either absent or complete, never half written."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return path
+
+
+# -- the history as CSV ----------------------------------------------------------------------
+
+
+def history_csv(trainer: Trainer) -> str:
+    """Every kept record of the run as CSV with a header row (the columns of `COLUMNS`),
+    numbers at full precision."""
+    lines = [",".join(COLUMNS)]
+    for row in trainer.history.rows():
+        lines.append(",".join([str(int(row[0]))] + [repr(float(v)) for v in row[1:]]))
+    return "\n".join(lines) + "\n"
+
+
+def export_history(trainer: Trainer, folder: str | Path = ".") -> Path:
+    return write_atomic(timestamped_path("lrtui-history", ".csv", folder), history_csv(trainer))
+
+
+# -- writing a session -----------------------------------------------------------------------
+
+
+def data_digest(data: Dataset) -> str:
+    """SHA-256 of the float64 values of x then y: tells whether rebuilt data is the same."""
+    h = hashlib.sha256()
+    h.update(np.ascontiguousarray(data.x, dtype="<f8").tobytes())
+    h.update(np.ascontiguousarray(data.y, dtype="<f8").tobytes())
+    return h.hexdigest()
+
+
+def _encode(value: float) -> float | str:
+    value = float(value)
+    if math.isfinite(value):
+        return value
+    return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+
+
+def _rows(rows: np.ndarray) -> list[list]:
+    return [[int(r[0])] + [_encode(v) for v in r[1:]] for r in rows]
+
+
+def _recipe(data: Dataset) -> dict:
+    source = dict(data.source)
+    if source.get("kind") == "csv":
+        source["path"] = os.path.abspath(source["path"])  # resumable from any folder
+    if source.get("kind") not in ("preset", "synthetic", "csv"):
+        raise DataError(f"{data.name} has no recipe (preset, synthetic or CSV) to save")
+    return source
+
+
+def session_document(trainer: Trainer, view: ViewSettings = ViewSettings()) -> dict:
+    """The session as a JSON-able dict."""
+    history = trainer.history
+    rows = history.rows()
+    n_recent = history.recent_count
+    state = trainer.state
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "lrtui": __version__,
+        "saved": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "data": {"source": _recipe(trainer.data), "name": trainer.data.name, "n": trainer.data.n,
+                 "sha256": data_digest(trainer.data)},
+        "config": trainer.current_config().as_dict(),
+        "view": asdict(view),
+        "state": {f.name: (_encode(v) if isinstance(v, float) else v)
+                  for f in fields(TrainingState) for v in [getattr(state, f.name)]},
+        "history": {"columns": list(COLUMNS), "stride": history.stride,
+                    "recent": _rows(rows[len(rows) - n_recent:]),
+                    "past": _rows(rows[: len(rows) - n_recent])},
+    }
+
+
+def save_session(trainer: Trainer, view: ViewSettings = ViewSettings(),
+                 folder: str | Path = ".") -> Path:
+    """Write the session to a new timestamped file in `folder`; returns its path."""
+    text = json.dumps(session_document(trainer, view), allow_nan=False, separators=(",", ":"))
+    return write_atomic(timestamped_path("lrtui-session", ".json", folder), text + "\n")
+
+
+# -- reading a session -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Session:
+    data: Dataset
+    config: TrainConfig
+    view: ViewSettings
+    state: dict
+    recent: np.ndarray
+    past: np.ndarray
+    stride: int
+
+
+class _Damaged(Exception):
+    """Something in the document is not what a session holds (the message says what)."""
+
+
+def _get(doc: dict, key: str, kind: type, where: str):
+    if key not in doc:
+        raise _Damaged(f"{where}{key} is missing")
+    value = doc[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise _Damaged(f"{where}{key} has the wrong type ({type(value).__name__})")
+    return value
+
+
+def _config(doc: dict) -> TrainConfig:
+    names = {f.name for f in fields(TrainConfig)}
+    if set(doc) != names:
+        raise _Damaged(f"config does not hold exactly the settings {', '.join(sorted(names))}")
+    for key in ("w0", "b0", "lr", "h", "tol"):
+        value = doc[key]
+        if (key != "tol" or value is not None) and (
+                isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise _Damaged(f"config.{key} is not a number")
+    _get(doc, "epochs", int, "config.")
+    _get(doc, "grad", str, "config.")
+    return TrainConfig(**doc)
+
+
+def _decode(value, where: str) -> float:
+    if isinstance(value, bool):
+        raise _Damaged(f"{where} is not a number")
+    if isinstance(value, (int, float)):
+        return float(value)
+    if value in ("nan", "inf", "-inf"):
+        return float(value)
+    raise _Damaged(f"{where} is not a number ({value!r})")
+
+
+def _decode_rows(value, where: str) -> np.ndarray:
+    if not isinstance(value, list):
+        raise _Damaged(f"{where} is not a list of records")
+    out = np.empty((len(value), len(COLUMNS)))
+    for i, row in enumerate(value):
+        if not isinstance(row, list) or len(row) != len(COLUMNS):
+            raise _Damaged(f"{where} record {i + 1} is not a list of {len(COLUMNS)} numbers")
+        for j, v in enumerate(row):
+            out[i, j] = _decode(v, f"{where} record {i + 1}, {COLUMNS[j]}")
+    return out
+
+
+def _rebuild_data(source: dict) -> Dataset:
+    kind = source.get("kind")
+    try:
+        if kind == "preset":
+            return preset(str(source["name"])).data
+        if kind == "synthetic":
+            return synthetic(int(source["n"]), float(source["slope"]), float(source["intercept"]),
+                             float(source["noise"]), int(source["seed"]))
+        if kind == "csv":
+            return load_csv(str(source["path"]), str(source["x"]), str(source["y"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, DataError):
+            raise
+        raise _Damaged(f"data.source is incomplete ({exc})") from None
+    raise _Damaged(f"data.source has an unknown kind {kind!r}")
+
+
+def _parse(doc) -> Session:
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise DataError("not an lrtui session (no \"format\": \"lrtui-session\" in it)")
+    version = doc.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise _Damaged("version is missing or not a whole number")
+    if version > VERSION:
+        raise DataError(f"a session of format version {version}, newer than this lrtui "
+                        f"({__version__}) reads (up to {VERSION}); upgrade lrtui")
+    data_doc = _get(doc, "data", dict, "")
+    source = _get(data_doc, "source", dict, "data.")
+    digest = _get(data_doc, "sha256", str, "data.")
+    data = _rebuild_data(source)
+    if data_digest(data) != digest:
+        raise DataError(f"the data ({data.name}) is not the data this session was saved with "
+                        "(the file changed since?)")
+    config = _config(_get(doc, "config", dict, ""))
+    view_doc = _get(doc, "view", dict, "")
+    try:
+        view = ViewSettings(**view_doc)
+    except TypeError:
+        raise _Damaged("view has unknown or missing settings") from None
+    if not (isinstance(view.speed, int) and not isinstance(view.speed, bool) and view.speed >= 1):
+        raise _Damaged("view.speed is not a whole number >= 1")
+    for name in ("log", "tangents", "formulas"):
+        if not isinstance(getattr(view, name), bool):
+            raise _Damaged(f"view.{name} is not true or false")
+    history = _get(doc, "history", dict, "")
+    if history.get("columns") != list(COLUMNS):
+        raise _Damaged(f"history.columns is not {list(COLUMNS)}")
+    stride = _get(history, "stride", int, "history.")
+    recent = _decode_rows(_get(history, "recent", list, "history."), "history.recent")
+    past = _decode_rows(_get(history, "past", list, "history."), "history.past")
+    state = _get(doc, "state", dict, "")
+    return Session(data, config, view, state, recent, past, stride)
+
+
+def read_session(path: str | Path) -> Session:
+    """Read and check a session file (raises DataError with a one-line message)."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read the session {path}: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+        doc = json.loads(text)
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: not an lrtui session (not a text file)") from None
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path}: damaged session, not valid JSON ({exc.msg} at line "
+                        f"{exc.lineno}, column {exc.colno})") from None
+    try:
+        return _parse(doc)
+    except _Damaged as exc:
+        raise DataError(f"{path}: damaged session: {exc}") from None
+    except DataError as exc:
+        raise DataError(f"{path}: {exc}") from None
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return a == b
+
+
+def load_session(path: str | Path) -> tuple[Trainer, ViewSettings]:
+    """A Trainer put back exactly where the session left it, and the view settings."""
+    session = read_session(path)
+    try:
+        trainer = Trainer(session.data, session.config)
+        trainer.restore(session.config, session.recent, session.past, session.stride)
+    except DataError as exc:
+        raise DataError(f"{path}: damaged session: {exc}") from None
+    state = trainer.state
+    for f in fields(TrainingState):
+        saved = session.state.get(f.name)
+        if isinstance(getattr(state, f.name), float) and saved is not None:
+            try:
+                saved = _decode(saved, f.name)
+            except _Damaged:
+                saved = None
+        if not _same(getattr(state, f.name), saved):
+            raise DataError(f"{path}: damaged session: the saved state ({f.name}) does not "
+                            "match the end of its history")
+    return trainer, session.view
