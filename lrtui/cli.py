@@ -17,10 +17,12 @@ import sys
 from typing import NoReturn, Sequence
 
 from lrtui import __version__
+from lrtui import serve as serve_mod
 from lrtui.engine.data import PRESETS, DataError, Dataset, load_csv, preset, require_unique_fit
 from lrtui.engine.data import synthetic as make_synthetic
 from lrtui.engine.trainer import GRAD_SOURCES, TrainConfig, Trainer
 from lrtui.export import TARGETS as EXPORT_TARGETS
+from lrtui.tui.options import AppOptions, add_display_options
 
 EXIT_USAGE = 2  # bad input: flags, data files, settings
 EXIT_OUTPUT = 1  # the input was fine but the output could not be written
@@ -147,10 +149,19 @@ def add_run_options(parser: argparse.ArgumentParser, *, suppress: bool = False) 
     )
 
 
+def add_session_option(parser: argparse.ArgumentParser, *, suppress: bool = False) -> None:
+    parser.add_argument("--session", metavar="FILE",
+                        default=argparse.SUPPRESS if suppress else None,
+                        help="resume a session saved with ctrl+s in the app (instead of the data "
+                        "and training options)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="lrtui", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"lrtui {__version__}")
     add_run_options(parser)
+    add_display_options(parser)
+    add_session_option(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     train = commands.add_parser(
         "train", help="run gradient descent headless and print a report (or --json)",
@@ -174,7 +185,68 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("file", metavar="FILE", nargs="?", default=None,
                         help="where to write the script (default: standard output)")
     export.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    demo = commands.add_parser(
+        "demo", help="a guided tour: the notes' ideas one stage at a time, with captions",
+        description="The app with a guided tour: each stage sets the run up, runs it and "
+        "explains it in a caption. space holds/resumes the tour, n or right goes to the next "
+        "stage, p or left to the previous one, q quits; every other key of the app works.",
+    )
+    add_run_options(demo, suppress=True)
+    add_display_options(demo, suppress=True)
+    tour = demo.add_argument_group("the tour")
+    tour.add_argument("--tour", metavar="FILE", default=None,
+                      help="a tour of your own, in TOML or JSON (default: the built-in one, "
+                      "lrtui/tours/notes.toml)")
+    tour.add_argument("--pace", metavar="SECONDS", type=_pace, default=8.0,
+                      help="seconds from the end of a stage's run to the next stage; 0 waits "
+                      "for n (default 8)")
+    tour.add_argument("--loop", action="store_true",
+                      help="start again after the last stage (for a screen at an open day)")
+    serve = commands.add_parser(
+        "serve", help="serve the app to a web browser (textual-serve)",
+        description="Serve the app to a web browser with textual-serve, each browser tab its "
+        f"own app. Listens on {serve_mod.DEFAULT_HOST}:{serve_mod.DEFAULT_PORT} by default, so "
+        f"only this machine can connect: {serve_mod.EXPOSURE_WARNING}. The data, training "
+        "and display options are passed on to the app.",
+    )
+    add_run_options(serve, suppress=True)
+    add_display_options(serve, suppress=True)
+    add_session_option(serve, suppress=True)
+    serve.add_argument("--host", default=serve_mod.DEFAULT_HOST,
+                       help=f"address to listen on (default {serve_mod.DEFAULT_HOST}); "
+                       f"WARNING: {serve_mod.EXPOSURE_WARNING}")
+    serve.add_argument("--port", type=serve_mod.port_number, default=serve_mod.DEFAULT_PORT,
+                       help=f"port to listen on (default {serve_mod.DEFAULT_PORT})")
     return parser
+
+
+def _pace(text: str) -> float:
+    value = _number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more seconds, got {text}")
+    return value
+
+
+def _given_run_options(args: argparse.Namespace) -> list[str]:
+    """The data and training flags given on the command line (as --name)."""
+    probe = argparse.ArgumentParser(add_help=False)
+    add_run_options(probe)
+    return [max(a.option_strings, key=len) for a in probe._actions
+            if getattr(args, a.dest, None) is not None]
+
+
+def open_session(args: argparse.Namespace):
+    """The trainer and view settings of `--session FILE` (raises DataError)."""
+    from lrtui.engine.session import load_session
+
+    given = _given_run_options(args)
+    if given:
+        raise DataError(f"--session resumes a saved run with its own data and settings; "
+                        f"leave out {', '.join(given)}")
+    if args.command in ("train", "export", "demo"):
+        raise DataError(f"--session opens the app (or lrtui serve) on a saved run; "
+                        f"lrtui {args.command} does not take it")
+    return load_session(args.session)
 
 
 SYNTHETIC_FLAGS = ("slope", "intercept", "noise", "seed")
@@ -268,8 +340,15 @@ def export_command(args: argparse.Namespace, data: Dataset, config: TrainConfig)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     try:
+        view = None
+        if getattr(args, "session", None) is not None:
+            trainer, view = open_session(args)
+            if args.command == "serve":
+                return serve_mod.serve(serve_mod.serve_command(args, parser), args.host, args.port)
+            return _run_app(args, trainer, view)
         data, config = load_run(args)
         if args.command == "export":
             return export_command(args, data, config)
@@ -292,9 +371,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                       file=sys.stderr)
                 return EXIT_OUTPUT
             return code
-        from lrtui.tui import run_app
+        if args.command == "serve":
+            return serve_mod.serve(serve_mod.serve_command(args, parser), args.host, args.port)
+        if args.command == "demo":
+            from lrtui.tour import load_tour
 
-        return run_app(trainer)
+            tour = load_tour(args.tour)
+            options = AppOptions.from_args(args)
+            options.apply_environment()  # before textual is imported
+            from lrtui.tui.demo import run_demo
+
+            return run_demo(trainer, tour, options, pace=args.pace, loop=args.loop)
+        return _run_app(args, trainer, view)
     except DataError as exc:
         print(f"lrtui: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
@@ -302,3 +390,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return _stdout_gone()
+
+
+def _run_app(args: argparse.Namespace, trainer: Trainer, view=None) -> int:
+    options = AppOptions.from_args(args)
+    options.apply_environment()  # before textual is imported
+    from lrtui.tui import run_app
+
+    return run_app(trainer, options, view)

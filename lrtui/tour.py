@@ -278,10 +278,11 @@ def run_stage(trainer: Trainer, stage: Stage) -> None:
 
 
 def replay(trainer: Trainer, base: TrainConfig, tour: Tour, index: int,
-           view: ViewSettings = ViewSettings()) -> ViewSettings:
+           view: ViewSettings | None = None) -> ViewSettings:
     """Put the trainer where stage `index` (0-based) begins: back to the base settings, every
     earlier stage applied and run, then this stage's settings. Returns the view settings."""
     trainer.restore(base)
+    view = view or ViewSettings()
     for i, stage in enumerate(tour.stages[: index + 1]):
         try:
             view = apply_settings(trainer, view, stage.settings)

@@ -322,7 +322,8 @@ class Trainer:
         self._check_start(float(config.w0), float(config.b0), config.h)
         if recent is not None and not np.all(np.asarray(recent)[-1:, 0] <= config.epochs):
             raise DataError("the saved records go beyond the epoch budget")
-        self._lr, self._h, self._tol, self._epochs = config.lr, config.h, config.tol, int(config.epochs)
+        self._lr, self._h, self._tol = config.lr, config.h, config.tol
+        self._epochs = int(config.epochs)
         self._start = (float(config.w0), float(config.b0))
         self._grad, self._gradient = config.grad, gradient
         self.reset()

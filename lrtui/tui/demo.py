@@ -107,7 +107,8 @@ class DemoApp(LrtuiApp):
             self._publish()
             self.held = self.took_over = False
             self._deadline = None
-            self._goal = self.trainer.state.epoch + self.stage.run if isinstance(self.stage.run, int) else None
+            run = self.stage.run
+            self._goal = self.trainer.state.epoch + run if isinstance(run, int) else None
             self.caption_panel.markdown.update(caption_text(self.stage, self.trainer))
             self.caption_panel.scroll_home(animate=False)
             self.caption_panel.border_title = (

@@ -15,8 +15,14 @@ import pytest
 
 from lrtui.engine import DataError, TrainConfig, Trainer, load_csv, preset, synthetic
 from lrtui.engine import session as session_mod
-from lrtui.engine.session import (ViewSettings, export_history, load_session, save_session,
-                                  timestamped_path, write_atomic)
+from lrtui.engine.session import (
+    ViewSettings,
+    export_history,
+    load_session,
+    save_session,
+    timestamped_path,
+    write_atomic,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -44,8 +50,8 @@ def assert_same_run(a: Trainer, b: Trainer) -> None:
     assert a.current_config() == b.current_config()
 
 
-def round_trip(trainer: Trainer, view: ViewSettings = ViewSettings()) -> tuple[Trainer, ViewSettings]:
-    path = save_session(trainer, view)
+def round_trip(trainer: Trainer, view: ViewSettings | None = None):
+    path = save_session(trainer, view or ViewSettings())
     assert path.resolve().parent == Path.cwd()  # in the current folder
     return load_session(path)
 

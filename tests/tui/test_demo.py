@@ -4,8 +4,6 @@ holding; and the app's keys inside a stage."""
 
 from __future__ import annotations
 
-import pytest
-
 from lrtui.engine import TrainConfig, Trainer, preset
 from lrtui.tour import load_tour, parse_tour
 from lrtui.tui.app import DEFAULT_TOL
