@@ -16,11 +16,12 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
+from rich.markdown import Markdown as RichMarkdown
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Markdown
+from textual.widgets import Static
 
 from lrtui.engine.session import ViewSettings
 from lrtui.engine.trainer import CONVERGED, Trainer
@@ -33,11 +34,23 @@ DEFAULT_PACE = 8.0  # seconds from the end of a stage's run to the next stage
 
 
 class CaptionPanel(VerticalScroll):
-    """The stage's caption; the border says which stage it is and what the tour is doing."""
+    """The stage's caption; the border says which stage it is and what the tour is doing.
+
+    The caption is Rich's Markdown in one Static: it is drawn in the same frame as the
+    border's new title (Textual's Markdown widget mounts a widget per block, later, and
+    two quick stage changes could leave both captions mounted)."""
+
+    source: str = ""  # the caption's Markdown, as shown
 
     def compose(self) -> ComposeResult:
-        self.markdown = Markdown("", id="caption")
-        yield self.markdown
+        self.caption = Static("", id="caption")
+        yield self.caption
+
+    def show(self, title: str, markdown: str) -> None:
+        self.source = markdown
+        self.caption.update(RichMarkdown(markdown))
+        self.border_title = title
+        self.scroll_home(animate=False)
 
 
 class DemoApp(LrtuiApp):
@@ -109,11 +122,8 @@ class DemoApp(LrtuiApp):
             self._deadline = None
             run = self.stage.run
             self._goal = self.trainer.state.epoch + run if isinstance(run, int) else None
-            self.caption_panel.markdown.update(caption_text(self.stage, self.trainer))
-            self.caption_panel.scroll_home(animate=False)
-            self.caption_panel.border_title = (
-                f"tour {index + 1}/{len(self.tour.stages)}: {self.stage.title}"
-            )
+            self.caption_panel.show(f"tour {index + 1}/{len(self.tour.stages)}: {self.stage.title}",
+                                    caption_text(self.stage, self.trainer))
             self.phase = RUNNING
             if self._can_run():
                 self._set_playing(True)

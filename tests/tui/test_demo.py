@@ -4,6 +4,8 @@ holding; and the app's keys inside a stage."""
 
 from __future__ import annotations
 
+from textual.geometry import Region
+
 from lrtui.engine import TrainConfig, Trainer, preset
 from lrtui.tour import load_tour, parse_tour
 from lrtui.tui.app import DEFAULT_TOL
@@ -72,6 +74,13 @@ def test_the_expected_runs_are_the_notes_story():
     assert states[9].grad == "autograd" and states[9].status == "converged"
 
 
+def caption_shown(app: DemoApp) -> str:
+    """The caption panel's text as drawn (one line, spaces collapsed)."""
+    caption = app.caption_panel.caption
+    lines = caption.render_lines(Region(0, 0, caption.size.width, caption.size.height))
+    return " ".join("".join(strip.text for strip in lines).split())
+
+
 async def keys(pilot, *names: str) -> None:
     """Press keys without waiting for the app to be idle in between (pilot.press waits
     after each key until a playing run is over), then wait for it."""
@@ -93,7 +102,10 @@ def check_stage(app: DemoApp, k: int) -> None:
     assert app.index == k
     assert app.trainer.state == e["state"], f"stage {k + 1}"
     assert app.state == e["state"]  # what the views are given
-    assert e["caption"] in app.caption_panel.markdown.source, app.caption_panel.markdown.source
+    assert e["caption"] in app.caption_panel.source, app.caption_panel.source
+    shown = caption_shown(app)  # what the panel draws: this stage's caption, reflowed
+    words = " ".join(e["caption"].replace("**", "").split())
+    assert words in shown, (words, shown)
     assert f"{k + 1}/{len(TOUR.stages)}: {TOUR.stages[k].title}" in app.caption_panel.border_title
     assert app.loss_view.log_scale == e["log"]
     assert app.tangent_view.show_samples == e["tangents"]
