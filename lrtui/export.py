@@ -26,8 +26,15 @@ from pathlib import Path
 import numpy as np
 
 from lrtui import __version__
-from lrtui.engine.data import SYNTHETIC_X_RANGE, DataError, Dataset
-from lrtui.engine.data import _delimiter, _parse_number, _pick_column, _read_text
+from lrtui.engine.data import (
+    SYNTHETIC_X_RANGE,
+    DataError,
+    Dataset,
+    _delimiter,
+    _parse_number,
+    _pick_column,
+    _read_text,
+)
 from lrtui.engine.trainer import DIVERGENCE_FACTOR, TrainConfig
 
 TARGETS = ("numpy", "torch")
@@ -243,7 +250,8 @@ def _settings(config: TrainConfig, to: str) -> str:
     if config.tol is not None:
         lines.append(f"tol = {_num(config.tol)}  # stop once the gradient's length is below this")
     if to == "numpy":
-        lines += [f"w = {_num(config.w0)}  # the starting weight", f"b = {_num(config.b0)}  # and bias"]
+        lines += [f"w = {_num(config.w0)}  # the starting weight",
+                  f"b = {_num(config.b0)}  # and bias"]
     else:
         lines += [
             "# The parameters, with gradient tracking (the notes start from torch.randn;",
@@ -353,7 +361,7 @@ with torch.no_grad():
 w, b = w.item(), b.item()
 """
     head = f"""\
-# lrtui stops a run as diverged once its loss passes {DIVERGENCE_FACTOR:.0e} times the starting loss.
+# lrtui stops a run (diverged) once its loss passes {DIVERGENCE_FACTOR:.0e} times the start's.
 limit = {DIVERGENCE_FACTOR:.0e} * max({start_loss}, 1e-300)
 
 # Training loop

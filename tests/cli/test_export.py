@@ -125,7 +125,8 @@ def csv_file(tmp_path: Path, n: int, *, quoted: bool = False) -> Path:
     path = tmp_path / f"points {n}.csv"  # a space in the name
     q = '"' if quoted else ""
     lines = ["# measured by hand", "", "id;height;weight"]
-    lines += [f"{i};{q}{float(a)!r}{q};{float(c)!r}" for i, (a, c) in enumerate(zip(x, y))]
+    lines += [f"{i};{q}{float(a)!r}{q};{float(c)!r}"
+              for i, (a, c) in enumerate(zip(x, y, strict=True))]
     path.write_text("\n".join(lines) + "\n")
     return path
 
