@@ -52,3 +52,42 @@ def gradient_formula(data: Dataset, state: TrainingState, max_terms: int = MAX_T
         # The sums follow from the gradient itself: sum = n/2 * gradient.
         sum_w, sum_b = n / 2 * state.dw, n / 2 * state.db
     return GradientFormula(n, x, errors, sum_w, sum_b, state.dw, state.db, state.lr, state.w, state.b)
+
+
+# Above this many points the autograd column is filled in only while paused: its graph is
+# rebuilt over all N points (O(N)), too slow for every frame of a large run.
+AUTOGRAD_LIVE_MAX = 20_000
+
+
+@dataclass(frozen=True)
+class GradientComparison:
+    """The same gradient from several sources, and how far apart they are."""
+
+    rows: tuple[tuple[str, float, float], ...]  # (source, dL/dw, dL/db)
+    gap_w: float  # the largest disagreement between the rows, for w and for b
+    gap_b: float
+    driving: str  # the source whose gradient the next update uses
+
+
+def compare_gradients(
+    data: Dataset, stats, state: TrainingState, autograd: bool = True
+) -> GradientComparison:
+    """analytic (the formula, O(1)), central difference (from the state), autograd (a graph
+    built and run backward over the data; skipped when autograd=False) and, when the run
+    uses it, torch (the state's own gradient)."""
+    from lrtui.engine.autograd import AutogradGradient
+
+    with np.errstate(all="ignore"):
+        dw, db = stats.gradient(state.w, state.b)
+        rows = [("analytic", float(dw), float(db)),
+                ("central", state.dw_numeric, state.db_numeric)]
+        if autograd:
+            rows.append(("autograd", *AutogradGradient(data.x, data.y)(state.w, state.b)))
+        if state.grad == "torch":
+            rows.append(("torch", state.dw, state.db))
+        ws = np.array([r[1] for r in rows])
+        bs = np.array([r[2] for r in rows])
+        gap_w = float(ws.max() - ws.min())
+        gap_b = float(bs.max() - bs.min())
+    driving = "central" if state.grad == "numeric" else state.grad
+    return GradientComparison(tuple(rows), gap_w, gap_b, driving)

@@ -26,6 +26,7 @@ from lrtui.tui.commands import CommandError, parse_command
 from lrtui.tui.format import num
 from lrtui.tui.options import AppOptions
 from lrtui.tui.views.formula import FormulaView
+from lrtui.tui.views.graph import GraphView
 from lrtui.tui.views.numbers import GradientsView, ParametersView
 from lrtui.tui.views.plots import FitView, LossHistoryView, TangentView
 
@@ -87,6 +88,8 @@ class LrtuiApp(App[None]):
         Binding("l", "toggle_log", "log", show=False),
         Binding("t", "toggle_samples", "tangents", show=False),
         Binding("f", "toggle_formula", "formulas", show=False),
+        Binding("g", "toggle_graph", "graph", show=False),
+        Binding("x", "export_code", "export code", show=False),
         Binding("ctrl+s", "save_session", "save", show=False),
         Binding("e", "export_history", "export CSV", show=False),
         Binding("s", "screenshot", "screenshot", show=False),
@@ -129,7 +132,9 @@ class LrtuiApp(App[None]):
                     LrtuiApp.state, LrtuiApp.playing, LrtuiApp.speed
                 )
                 yield self.parameters
-                self.gradients = GradientsView(id="gradients").data_bind(LrtuiApp.state)
+                self.gradients = GradientsView(
+                    self.data, trainer.stats, id="gradients"
+                ).data_bind(LrtuiApp.state, LrtuiApp.playing)
                 yield self.gradients
                 self.formula_view = FormulaView(self.data, id="formula").data_bind(LrtuiApp.state)
                 yield self.formula_view
@@ -143,6 +148,8 @@ class LrtuiApp(App[None]):
                 yield self.tangent_view
                 self.fit_view = FitView(self.data, trainer.theory, ascii=ascii, id="fit-plot")
                 yield self.fit_view
+                self.graph_view = GraphView(self.data, id="graph")
+                yield self.graph_view
         self.message = MessageBar(id="message")
         yield self.message
         self.prompt_bar = PromptBar(id="prompt")
@@ -180,6 +187,9 @@ class LrtuiApp(App[None]):
 
     @property
     def plots(self):
+        """The views drawn at the plot rate; the graph view takes the place of two when on."""
+        if self.screen_stack[0].has_class("-graph"):  # the main screen, even under help
+            return (self.loss_view, self.graph_view)
         return (self.loss_view, self.tangent_view, self.fit_view)
 
     def _publish(self, plots: bool = True) -> None:
@@ -355,6 +365,24 @@ class LrtuiApp(App[None]):
     def action_toggle_samples(self) -> None:
         self.tangent_view.show_samples = not self.tangent_view.show_samples
 
+    def action_toggle_graph(self) -> None:
+        """Swap the tangent and fit plots for the computation graph of the loss, and back."""
+        self.screen.toggle_class("-graph")
+        self._publish()
+
+    def action_export_code(self) -> None:
+        """Write the run's current settings as a standalone NumPy script in this folder."""
+        from lrtui.export import script
+
+        try:
+            path = write_atomic(
+                timestamped_path("lrtui-run", ".py"), script(self.data, self.trainer.current_config())
+            )
+        except (OSError, DataError) as exc:
+            self.message.show(f"could not write the script: {exc}", "error")
+            return
+        self.message.show(f"wrote {path} (run it with python {path.name})", "success")
+
     def action_toggle_formula(self) -> None:
         """Swap the gradients panel for the formulas with the current numbers, and back."""
         self.screen.toggle_class("-formula")
@@ -366,7 +394,7 @@ class LrtuiApp(App[None]):
             return
         focused = self.focused
         panels = (self.parameters, self.gradients, self.formula_view, self.loss_view,
-                  self.tangent_view, self.fit_view)
+                  self.tangent_view, self.fit_view, self.graph_view)
         target = focused if focused in panels else self.loss_view
         screen.maximize(target, container=False)
 

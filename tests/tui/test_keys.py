@@ -24,7 +24,7 @@ async def test_start_screen_shows_the_notes_example(app):
         assert value_text(app, "parameters", "loss") == "202.5"  # mean((10x - x)^2) = 81*2.5
         assert value_text(app, "parameters", "status") == "ready"
         assert value_text(app, "parameters", "critical") == "0.4"  # 2/lambda_max, lambda = 5
-        assert value_text(app, "gradients", "dw") == "45"  # 2/4 * sum(x * 9x) = 4.5 * 10
+        assert value_text(app, "gradients", "analytic_w") == "45"  # 2/4 * sum(x * 9x) = 4.5 * 10
         assert app.tangent_view.border_title == "L(w) and tangent"
 
 
@@ -281,3 +281,53 @@ async def test_f_shows_the_formulas_with_the_current_numbers(app):
         assert "= 9.55 − 0.01·42.75 = 9.1225" in str(app.formula_view.render())
         await pilot.press("f")
         assert not app.screen.has_class("-formula")
+
+
+async def test_gradients_panel_compares_three_sources(app):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        # After one step w = 9.55: dL/dw = 2/4 * sum(x * 8.55x) = 4.275 * 10 = 42.75.
+        for source in ("analytic", "central", "autograd"):
+            assert value_text(app, "gradients", f"{source}_w") == "42.75"
+        assert value_text(app, "gradients", "src_analytic").startswith("▸")
+        gap = float(value_text(app, "gradients", "gap_w"))
+        assert 0 <= gap < 1e-10
+
+
+async def test_g_shows_the_computation_graph(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n", "g")
+        await pilot.pause()
+        assert app.screen.has_class("-graph")
+        assert app.graph_view.display and not app.tangent_view.display
+        lines = app.graph_view.render_lines(app.graph_view.region.reset_offset)
+        screen = "\n".join(line.text for line in lines)
+        for node in ("w*x", "ŷ = w*x+b", "y − ŷ", "L = mean"):
+            assert node in screen
+        assert "9.55" in screen and "42.75" in screen  # w and dL/dw after one step
+        assert "dL/dw = Σ dL/d(w*x)_i · x_i = 42.75" in screen
+        await pilot.press("g")
+        assert not app.screen.has_class("-graph")
+        assert app.tangent_view.display
+
+
+async def test_x_exports_a_script_that_reproduces_the_run(app, tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    monkeypatch.chdir(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("plus", "x")  # lr 0.02
+        await pilot.pause()
+        scripts = list(tmp_path.glob("lrtui-run-*.py"))
+        assert len(scripts) == 1
+        assert scripts[0].name in app.message.text
+        state = app.trainer.run()
+    out = subprocess.run([sys.executable, str(scripts[0])], capture_output=True, text=True,
+                         timeout=60, env={"MPLBACKEND": "Agg", "PATH": ""})
+    assert out.returncode == 0, out.stderr
+    printed = dict(line.split(" = ") for line in out.stdout.splitlines() if " = " in line)
+    # The script runs the app's settings (lr 0.02, tol 1e-8) with its own plain loop.
+    assert float(printed["w"]) == pytest.approx(state.w, rel=1e-9)
+    assert float(printed["loss"]) == pytest.approx(state.loss, rel=1e-6, abs=1e-20)

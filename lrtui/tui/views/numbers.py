@@ -14,6 +14,9 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Label
 
+from lrtui.engine.data import Dataset
+from lrtui.engine.formulas import AUTOGRAD_LIVE_MAX, compare_gradients
+from lrtui.engine.stats import SufficientStats
 from lrtui.engine.theory import Theory
 from lrtui.engine.trainer import CONVERGED, DIVERGED, TrainingState
 from lrtui.tui.format import fit_num, num
@@ -148,28 +151,42 @@ class ParametersView(NumberPanel):
 
 
 class GradientsView(NumberPanel):
-    """The analytic gradient, the central-difference slope, their gap, and the next update."""
+    """The gradient from three sources side by side (analytic formula, central difference,
+    autograd), their largest disagreement, and the update the next step makes."""
 
-    def __init__(self, **kwargs) -> None:
+    playing: reactive[bool] = reactive(False, repaint=False)
+
+    def __init__(self, data: Dataset, stats: SufficientStats, **kwargs) -> None:
         super().__init__(**kwargs)
+        self.data = data
+        self.stats = stats
         self.border_title = "gradients"
-        self.border_subtitle = "step = -lr × analytic"
 
     def cells(self) -> list[str]:
         return [
-            "", "analytic", "central", "difference",
-            "dL/dw", "=dw", "=dw_numeric", "=dw_gap",
-            "dL/db", "=db", "=db_numeric", "=db_gap",
-            "step", "=next_w", "=next_b", "=h",
+            "", "dL/dw", "dL/db",
+            "=src_analytic", "=analytic_w", "=analytic_b",
+            "=src_central", "=central_w", "=central_b",
+            "=src_autograd", "=autograd_w", "=autograd_b",
+            "max gap", "=gap_w", "=gap_b",
+            "step", "=next_w", "=next_b",
         ]
 
+    def watch_playing(self) -> None:
+        self.watch_state()
+
     def show(self, state: TrainingState) -> None:
-        self.set("dw", state.dw)
-        self.set("db", state.db)
-        self.set("dw_numeric", state.dw_numeric)
-        self.set("db_numeric", state.db_numeric)
-        self.set("dw_gap", state.dw_numeric - state.dw, "muted")
-        self.set("db_gap", state.db_numeric - state.db, "muted")
+        live = not self.playing or self.data.n <= AUTOGRAD_LIVE_MAX
+        report = compare_gradients(self.data, self.stats, state, autograd=live)
+        values = {name: (w, b) for name, w, b in report.rows}
+        for source in ("analytic", "central", "autograd"):
+            mark = "▸" if source == report.driving else " "
+            self.set(f"src_{source}", f"{mark}{source}", "bold" if mark != " " else "")
+            w, b = values.get(source, ("…", "…"))
+            self.set(f"{source}_w", w)
+            self.set(f"{source}_b", b)
+        self.set("gap_w", report.gap_w, "muted")
+        self.set("gap_b", report.gap_b, "muted")
         self.set("next_w", -state.lr * state.dw, prefix="Δw ")
         self.set("next_b", -state.lr * state.db, prefix="Δb ")
-        self.set("h", f"h {state.h:g}", "muted")
+        self.border_subtitle = f"▸ drives the step · central h={state.h:g}"

@@ -1,0 +1,67 @@
+"""The computation-graph view (key g): the loss as autograd records it, values and gradients.
+
+Each row is a node of L = mean((y - (w*x + b))^2) in the order the forward pass made it:
+its value, and after backward its gradient dL/d(node). The last lines spell out the chain
+rule from L back to w and to b with the numbers of this state.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from lrtui.engine.autograd import loss_graph
+from lrtui.engine.data import Dataset
+from lrtui.engine.trainer import TrainingState
+from lrtui.tui.format import num
+
+# How each node is named in the view (the engine's labels are short already).
+NAMES = {"+b": "ŷ = w*x+b", "y - y_hat": "y − ŷ", "square": "(y − ŷ)²", "mean": "L = mean"}
+
+
+def short(value, digits: int = 3, room: int = 3) -> str:
+    """A scalar, or an array shortened to its first and last values: [-2 -1 … 2] (n=100)."""
+    array = np.asarray(value)
+    if array.ndim == 0:
+        return num(float(array), digits + 2)
+    if array.size <= room + 1:
+        return "[" + " ".join(num(v, digits) for v in array) + "]"
+    head = " ".join(num(v, digits) for v in array[: room - 1])
+    return f"[{head} … {num(array[-1], digits)}]"
+
+
+class GraphView(Widget):
+    can_focus = True
+    state: reactive[TrainingState | None] = reactive(None)
+
+    def __init__(self, data: Dataset, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.data = data
+        self.border_title = "computation graph (autograd)"
+        self.border_subtitle = f"n = {data.n:,} · g: back"
+
+    def render(self):
+        state = self.state
+        if state is None or not state.finite:
+            return Text("the graph needs finite w and b (press r)")
+        nodes = loss_graph(self.data.x, self.data.y, state.w, state.b)
+        room = 2 if self.size.width < 60 else 3
+        table = Table(box=None, padding=(0, 1), show_edge=False, expand=False,
+                      show_header=self.size.height >= 13)
+        table.add_column("node", style="bold", no_wrap=True)
+        table.add_column("value", no_wrap=True)
+        table.add_column("dL/d(node)", no_wrap=True)
+        by_label = {node.label: node for node in nodes}
+        for node in nodes:
+            grad = "" if node.grad is None else short(node.grad, room=room)
+            table.add_row(NAMES.get(node.label, node.label), short(node.value, room=room), grad)
+        chain = Table.grid(padding=(0, 1))
+        chain.add_column(style="bold", no_wrap=True)
+        chain.add_column()
+        chain.add_row("chain rule", f"dL/dw = Σ dL/d(w*x)_i · x_i = {num(float(by_label['w'].grad))}")
+        chain.add_row("", f"dL/db = Σ dL/dŷ_i = {num(float(by_label['b'].grad))}")
+        return Group(table, chain)
