@@ -70,7 +70,7 @@ def test_same_trajectory_as_the_analytic_gradient(name, grad):
     assert tg.state.epoch == ta.state.epoch == 500 and len(rows) == len(ref) == 501
     np.testing.assert_array_equal(rows[:, 0], ref[:, 0])
     data = ta.data
-    zero_floor = 500 * ta.state.lr * gradient_floor(data.x, data.y, 10.0, 10.0)
+    zero_floor = 500 * ta.state.lr * gradient_floor(data.x, data.y, *ta.start)
     for col in (W, B, LOSS):
         exact_zero = ref[:, col] == 0.0
         np.testing.assert_allclose(rows[~exact_zero, col], ref[~exact_zero, col], rtol=1e-9,
