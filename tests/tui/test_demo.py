@@ -180,7 +180,9 @@ async def test_space_holds_and_resumes_a_running_stage():
 
 def small_tour(n: int = 3):
     return parse_tour({"stage": [
-        {"title": f"s{i}", "caption": f"stage {i}, w = {{w}}", "run": 2} for i in range(n)
+        # 5 steps per frame but a run of 2: the run stops at 2 steps, not at a frame's end
+        {"title": f"s{i}", "caption": f"stage {i}, w = {{w}}", "run": 2, "set": {"speed": 5}}
+        for i in range(n)
     ]}, "test tour")
 
 
@@ -262,3 +264,15 @@ async def test_at_80x24_every_caption_fits_without_scrolling():
         await pilot.resize_terminal(60, 18)  # the smallest size: still running, caption shown
         await pilot.pause()
         assert app.caption_panel.region.height >= 4 and app.is_running
+
+
+async def test_the_countdown_waits_while_the_help_is_open():
+    app = demo_app(small_tour(3), pace=0.3)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_run_over(pilot, app)
+        await pilot.press("question_mark")
+        await pilot.pause(0.7)
+        assert app.index == 0  # the class is reading the keys
+        await pilot.press("escape")
+        await pilot.pause(0.7)
+        assert app.index >= 1
