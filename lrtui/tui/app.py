@@ -8,6 +8,7 @@ the numbers while playing, because they cost most of the bytes sent to the termi
 
 from __future__ import annotations
 
+import time
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -32,6 +33,7 @@ from lrtui.tui.views.plots import FitView, LossHistoryView, TangentView
 
 MIN_SIZE = (60, 18)  # below this the app asks for a larger terminal
 MAX_SPEED = 100_000  # engine steps per frame
+FRAME_BUDGET = 0.6  # share of a frame the O(N) gradient sources may spend stepping
 DEFAULT_TOL = 1e-8  # the app stops playing when the gradient norm falls below this
 
 
@@ -262,7 +264,7 @@ class LrtuiApp(App[None]):
     def _tick(self) -> None:
         if not self.playing:
             return
-        self.trainer.run(self.speed)
+        self._advance(self.speed)
         self._frame += 1
         stop = not self.trainer.can_step or self.trainer.state.status == CONVERGED
         if stop:
@@ -273,6 +275,23 @@ class LrtuiApp(App[None]):
             if self._frame % self.options.plot_every == 0:
                 view = self.plots[self._frame // self.options.plot_every % len(self.plots)]
                 view.state = self.state
+
+    def _advance(self, steps: int) -> None:
+        """Run up to `steps` epochs, but stop within about one frame's time: the autograd
+        and torch gradient sources cost O(N) a step, so a large run must not freeze the
+        app (the analytic and numeric sources are O(1) and always run them all)."""
+        trainer = self.trainer
+        if trainer.grad in ("analytic", "numeric"):
+            trainer.run(steps)
+            return
+        deadline = time.perf_counter() + FRAME_BUDGET / self.options.fps
+        done = 0
+        while done < steps and time.perf_counter() < deadline and trainer.can_step:
+            before = trainer.state.epoch
+            trainer.run(1)
+            done += 1
+            if trainer.state.epoch == before or trainer.state.status == CONVERGED:
+                break
 
     def _set_playing(self, on: bool) -> None:
         if on == self.playing:

@@ -49,10 +49,10 @@ class GraphView(Widget):
         if state is None or not state.finite:
             return Text("the graph needs finite w and b (press r)")
         nodes = loss_graph(self.data.x, self.data.y, state.w, state.b)
-        room = 2 if self.size.width < 60 else 3
+        room = 2 if self.size.width < 70 else 3
         table = Table(box=None, padding=(0, 1), show_edge=False, expand=False,
                       show_header=self.size.height >= 13)
-        table.add_column("node", style="bold", no_wrap=True)
+        table.add_column("node", style="bold", no_wrap=True, min_width=10)
         table.add_column("value", no_wrap=True)
         table.add_column("dL/d(node)", no_wrap=True)
         by_label = {node.label: node for node in nodes}
