@@ -19,7 +19,8 @@ def binding_keys(app: LrtuiApp) -> list[str]:
     return keys + ["escape", "tab", "enter"]
 
 
-async def test_a_thousand_random_keys_at_random_sizes():
+async def test_a_thousand_random_keys_at_random_sizes(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # ctrl+s, e and s write files into the current folder
     app = seed_app()
     rng = random.Random(20261126)
     keys = binding_keys(app)
