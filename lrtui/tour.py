@@ -13,7 +13,7 @@ reads another one, in TOML or in JSON of the same shape:
 
 A stage starts where the previous one ended. Its settings are applied in a fixed order:
 `reset` (back to epoch 0) or a new start `w`/`b` (which also restarts the run), then `grad`,
-`h`, `tol`, `lr`, `epochs`, then the view (`speed`, `log`, `tangents`, `formulas`). Going to
+`h`, `tol`, `lr`, `epochs`, then the view (`speed`, `log`, `tangents`, `formulas`, `graph`). Going to
 stage k replays stages 1..k-1 from the run's starting settings, so stage k looks the same
 however one got there.
 
@@ -101,6 +101,7 @@ SETTINGS: dict[str, Callable[[object], object]] = {
     "log": _flag,  # loss over epochs on a log scale
     "tangents": _flag,  # the notes' sample tangents
     "formulas": _flag,  # the formulas panel instead of the gradients panel
+    "graph": _flag,  # the computation graph instead of the tangent and fit plots
 }
 STAGE_KEYS = ("title", "caption", "set", "run")
 TOUR_KEYS = ("title", "stage")
@@ -264,7 +265,8 @@ def apply_settings(trainer: Trainer, view: ViewSettings, settings: dict) -> View
         trainer.set_lr(settings["lr"])
     if "epochs" in settings:
         trainer.set_epochs(settings["epochs"])
-    changes = {k: settings[k] for k in ("speed", "log", "tangents", "formulas") if k in settings}
+    changes = {k: settings[k] for k in ("speed", "log", "tangents", "formulas", "graph")
+               if k in settings}
     return replace(view, **changes)
 
 

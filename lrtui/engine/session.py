@@ -47,6 +47,7 @@ class ViewSettings:
     log: bool = False
     tangents: bool = False
     formulas: bool = False
+    graph: bool = False  # the computation graph in place of the tangent and fit plots
 
 
 # -- file names and atomic writes ------------------------------------------------------------
@@ -268,7 +269,7 @@ def _parse(doc) -> Session:
         raise _Damaged("view has unknown or missing settings") from None
     if not (isinstance(view.speed, int) and not isinstance(view.speed, bool) and view.speed >= 1):
         raise _Damaged("view.speed is not a whole number >= 1")
-    for name in ("log", "tangents", "formulas"):
+    for name in ("log", "tangents", "formulas", "graph"):
         if not isinstance(getattr(view, name), bool):
             raise _Damaged(f"view.{name} is not true or false")
     history = _get(doc, "history", dict, "")

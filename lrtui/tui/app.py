@@ -427,14 +427,16 @@ class LrtuiApp(App[None]):
     # -- saving: ctrl+s the session, e the history as CSV, s a screenshot ------------------
 
     def view_settings(self) -> ViewSettings:
+        main = self.screen_stack[0]
         return ViewSettings(self.speed, self.loss_view.log_scale, self.tangent_view.show_samples,
-                            self.screen_stack[0].has_class("-formula"))
+                            main.has_class("-formula"), main.has_class("-graph"))
 
     def apply_view(self, view: ViewSettings) -> None:
         self.speed = view.speed
         self.loss_view.log_scale = view.log
         self.tangent_view.show_samples = view.tangents
         self.screen_stack[0].set_class(view.formulas, "-formula")  # the main screen
+        self.screen_stack[0].set_class(view.graph, "-graph")
 
     def action_save_session(self) -> None:
         self._set_playing(False)

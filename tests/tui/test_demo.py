@@ -276,3 +276,19 @@ async def test_the_countdown_waits_while_the_help_is_open():
         await pilot.press("escape")
         await pilot.pause(0.7)
         assert app.index >= 1
+
+
+async def test_the_autograd_stage_shows_the_computation_graph():
+    k = next(i for i, stage in enumerate(TOUR.stages) if stage.settings.get("grad") == "autograd")
+    app = demo_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert not app.screen_stack[0].has_class("-graph")
+        await keys(pilot, *["n", "end"] * k)
+        await wait_run_over(pilot, app)
+        assert app.index == k
+        assert app.trainer.state.grad == "autograd"
+        assert app.screen_stack[0].has_class("-graph") and app.graph_view.display
+        lines = app.graph_view.render_lines(app.graph_view.region.reset_offset)
+        assert "chain rule" in "\n".join(line.text for line in lines)
+        await keys(pilot, "p")  # the stage before: no graph
+        assert not app.screen_stack[0].has_class("-graph")
