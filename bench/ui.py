@@ -43,7 +43,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import bisect
-import datetime
 import fcntl
 import os
 import platform
@@ -393,7 +392,13 @@ def settled_screen(chunks, upto: float) -> tuple:
 def owner_grid(cli_args: list[str]) -> list[list[tuple[str, str]]] | None:
     """(panel, leaf) names for every cell of the app laid out at COLSxROWS (headless)."""
     try:
-        from textual.containers import Container, Horizontal, HorizontalScroll, Vertical, VerticalScroll
+        from textual.containers import (
+            Container,
+            Horizontal,
+            HorizontalScroll,
+            Vertical,
+            VerticalScroll,
+        )
         from textual.screen import Screen as TScreen
 
         from lrtui.cli import build_parser, load_run
@@ -819,7 +824,7 @@ def main() -> int:
     report, ok = build_report(machine(), starts, main_run, std, fast, args.runs, low)
     print()
     print(report)
-    print(f"targets: " + ", ".join(f"{k} {verdict(v)}" for k, v in ok.items()))
+    print("targets: " + ", ".join(f"{k} {verdict(v)}" for k, v in ok.items()))
     print(f"(bench ran {time.perf_counter() - t0:.0f} s)")
     if not args.no_write:
         write_results(report)

@@ -13,8 +13,8 @@ reads another one, in TOML or in JSON of the same shape:
 
 A stage starts where the previous one ended. Its settings are applied in a fixed order:
 `reset` (back to epoch 0) or a new start `w`/`b` (which also restarts the run), then `grad`,
-`h`, `tol`, `lr`, `epochs`, then the view (`speed`, `log`, `tangents`, `formulas`, `graph`). Going to
-stage k replays stages 1..k-1 from the run's starting settings, so stage k looks the same
+`h`, `tol`, `lr`, `epochs`, then the view (`speed`, `log`, `tangents`, `formulas`, `graph`).
+Going to stage k replays stages 1..k-1 from the run's starting settings, so stage k looks the same
 however one got there.
 
 Placeholders in a caption ({loss}, {w_opt}, {critical_lr}, ... see `PLACEHOLDERS`) are filled

@@ -38,7 +38,9 @@ class GradientFormula:
         return self.b - self.lr * self.db
 
 
-def gradient_formula(data: Dataset, state: TrainingState, max_terms: int = MAX_TERMS) -> GradientFormula:
+def gradient_formula(
+    data: Dataset, state: TrainingState, max_terms: int = MAX_TERMS
+) -> GradientFormula:
     """dL/dw = 2/n * sum(x_i*(y_hat_i - y_i)) and dL/db = 2/n * sum(y_hat_i - y_i) at the
     state's w and b, with the terms (few points) or the sums (many)."""
     n = data.n
@@ -51,7 +53,9 @@ def gradient_formula(data: Dataset, state: TrainingState, max_terms: int = MAX_T
     else:
         # The sums follow from the gradient itself: sum = n/2 * gradient.
         sum_w, sum_b = n / 2 * state.dw, n / 2 * state.db
-    return GradientFormula(n, x, errors, sum_w, sum_b, state.dw, state.db, state.lr, state.w, state.b)
+    return GradientFormula(
+        n, x, errors, sum_w, sum_b, state.dw, state.db, state.lr, state.w, state.b
+    )
 
 
 # Above this many points the autograd column is filled in only while paused: its graph is
@@ -79,8 +83,7 @@ def compare_gradients(
 
     with np.errstate(all="ignore"):
         dw, db = stats.gradient(state.w, state.b)
-        rows = [("analytic", float(dw), float(db)),
-                ("central", state.dw_numeric, state.db_numeric)]
+        rows = [("analytic", float(dw), float(db)), ("central", state.dw_numeric, state.db_numeric)]
         if autograd:
             rows.append(("autograd", *AutogradGradient(data.x, data.y)(state.w, state.b)))
         if state.grad == "torch":

@@ -77,7 +77,9 @@ def sample_weights(theory: Theory) -> np.ndarray:
     return theory.stats.w_opt + (np.array(NOTES_SAMPLE_WEIGHTS) - 1.0)
 
 
-def w_window(theory: Theory, start_w: float, state: TrainingState, samples: bool) -> tuple[float, float]:
+def w_window(
+    theory: Theory, start_w: float, state: TrainingState, samples: bool
+) -> tuple[float, float]:
     """A w interval that holds the optimum and the current w, and also the start of the run
     (so the view stays put while playing) or, with the sample tangents on, the notes' sample
     weights instead (so their tangents are seen as the notes draw them)."""
@@ -94,7 +96,10 @@ def w_window(theory: Theory, start_w: float, state: TrainingState, samples: bool
 
 
 def tangent_scene(
-    theory: Theory, state: TrainingState, window: tuple[float, float], samples: bool,
+    theory: Theory,
+    state: TrainingState,
+    window: tuple[float, float],
+    samples: bool,
     points: int = 200,
 ) -> TangentScene:
     lo, hi = window
@@ -142,7 +147,9 @@ def fit_sample(data: Dataset, limit: int = MAX_FIT_POINTS) -> tuple[np.ndarray, 
     return data.x[idx], data.y[idx]
 
 
-def fit_scene(sample: tuple[np.ndarray, np.ndarray], theory: Theory, state: TrainingState) -> FitScene:
+def fit_scene(
+    sample: tuple[np.ndarray, np.ndarray], theory: Theory, state: TrainingState
+) -> FitScene:
     x, y = sample
     lo, hi = float(x.min()), float(x.max())
     if lo == hi:

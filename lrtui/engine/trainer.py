@@ -570,7 +570,8 @@ class Trainer:
     def _state_from(self, row: np.ndarray) -> TrainingState:
         epoch = int(row[0])
         loss, dw, db = float(row[3]), float(row[4]), float(row[5])
-        if not (loss <= self._bound and math.isfinite(loss) and math.isfinite(dw) and math.isfinite(db)):
+        finite = math.isfinite(loss) and math.isfinite(dw) and math.isfinite(db)
+        if not (finite and loss <= self._bound):
             status = DIVERGED
         elif self._tol is not None and dw * dw + db * db < self._tol * self._tol:
             status = CONVERGED

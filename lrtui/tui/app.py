@@ -20,11 +20,16 @@ from textual.widgets import Footer, Input, Label, Static
 from lrtui.engine.data import DataError, Dataset
 from lrtui.engine.ladder import ladder_step, nice_step
 from lrtui.engine.scenes import fit_sample, fit_scene, w_window
-from lrtui.engine.session import (ViewSettings, export_history, save_session,
-                                  timestamped_path, write_atomic)
+from lrtui.engine.session import (
+    ViewSettings,
+    export_history,
+    save_session,
+    timestamped_path,
+    write_atomic,
+)
 from lrtui.engine.trainer import CONVERGED, DIVERGED, TrainConfig, Trainer, TrainingState
 from lrtui.tui.commands import CommandError, parse_command
-from lrtui.tui.format import num
+from lrtui.tui.messages import status_message
 from lrtui.tui.options import AppOptions
 from lrtui.tui.views.formula import FormulaView
 from lrtui.tui.views.graph import GraphView
@@ -42,7 +47,9 @@ class PromptBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Label(":", id="prompt-colon")
-        yield Input(placeholder="lr 0.037 · w 3.5 · b -1 · h 0.001 · epochs 2000", id="prompt-input")
+        yield Input(
+            placeholder="lr 0.037 · w 3.5 · b -1 · h 0.001 · epochs 2000", id="prompt-input"
+        )
         yield Label("", id="prompt-error")
 
 
@@ -110,8 +117,9 @@ class LrtuiApp(App[None]):
     # The message bar's hint when nothing else is to be said.
     HINT = "space play · n step · ← back · +/- learning rate · : exact values · ? all keys"
 
-    def __init__(self, trainer: Trainer, options: AppOptions | None = None,
-                 view: ViewSettings | None = None) -> None:
+    def __init__(
+        self, trainer: Trainer, options: AppOptions | None = None, view: ViewSettings | None = None
+    ) -> None:
         super().__init__()
         self.initial_view = view  # a resumed session's speed, log scale, tangents, formulas
         self.options = options or AppOptions()
@@ -127,28 +135,32 @@ class LrtuiApp(App[None]):
 
     def compose(self) -> ComposeResult:
         trainer = self.trainer
-        ascii = self.options.ascii
+        ascii_only = self.options.ascii
         with Vertical(id="main"):
             with Horizontal(id="numbers"):
                 self.parameters = ParametersView(trainer.theory, id="parameters").data_bind(
                     LrtuiApp.state, LrtuiApp.playing, LrtuiApp.speed
                 )
                 yield self.parameters
-                self.gradients = GradientsView(
-                    self.data, trainer.stats, id="gradients"
-                ).data_bind(LrtuiApp.state, LrtuiApp.playing)
+                self.gradients = GradientsView(self.data, trainer.stats, id="gradients").data_bind(
+                    LrtuiApp.state, LrtuiApp.playing
+                )
                 yield self.gradients
                 self.formula_view = FormulaView(self.data, id="formula").data_bind(LrtuiApp.state)
                 yield self.formula_view
             with Horizontal(id="plots"):
                 # The plots are given the state by _publish, in turn while playing.
-                self.loss_view = LossHistoryView(trainer.history, ascii=ascii, id="loss-plot")
+                self.loss_view = LossHistoryView(
+                    trainer.history, ascii_only=ascii_only, id="loss-plot"
+                )
                 yield self.loss_view
                 self.tangent_view = TangentView(
-                    trainer.theory, trainer.start[0], ascii=ascii, id="tangent-plot"
+                    trainer.theory, trainer.start[0], ascii_only=ascii_only, id="tangent-plot"
                 )
                 yield self.tangent_view
-                self.fit_view = FitView(self.data, trainer.theory, ascii=ascii, id="fit-plot")
+                self.fit_view = FitView(
+                    self.data, trainer.theory, ascii_only=ascii_only, id="fit-plot"
+                )
                 yield self.fit_view
                 self.graph_view = GraphView(self.data, id="graph")
                 yield self.graph_view
@@ -228,36 +240,8 @@ class LrtuiApp(App[None]):
             self.refresh_bindings()
 
     def _show_message(self) -> None:
-        state, theory = self.state, self.trainer.theory
-        if state.status == DIVERGED:
-            text = (
-                f"diverged at epoch {state.epoch:,}: the learning rate {num(state.lr)} is above "
-                f"the critical rate 2/λmax = {num(theory.critical_lr, 4)} for this data, so each "
-                f"step multiplies the error by {num(theory.contraction(state.lr), 3)}. "
-                "Press - (lower rate) or r (reset)."
-                if state.lr > theory.critical_lr
-                else f"diverged at epoch {state.epoch:,}: the loss passed the divergence bound. Press r."
-            )
-            tone = "error"
-        elif state.status == CONVERGED:
-            text = (
-                f"converged at epoch {state.epoch:,}: gradient norm {num(state.grad_norm, 2)} "
-                f"< tol {num(state.tol)}. r restarts; w/W, b/B pick a new start."
-            )
-            tone = "success"
-        elif state.epoch >= state.epochs:
-            text = f"reached the {state.epochs:,}-epoch budget. Type ': epochs {2 * state.epochs}' to go on, or r."
-            tone = "accent"
-        elif self.playing:
-            text = f"playing at {self.speed:,} step{'s' if self.speed > 1 else ''} per frame; space pauses, ] and [ change speed"
-            tone = ""
-        elif state.lr > theory.critical_lr:
-            text = f"lr {num(state.lr)} is above the critical rate {num(theory.critical_lr, 4)}: this run will diverge"
-            tone = "warning"
-        else:
-            text = self.HINT
-            tone = "muted"
-        self.message.show(text, tone)
+        text, tone = status_message(self.state, self.trainer.theory, self.playing, self.speed)
+        self.message.show(text or self.HINT, tone)
 
     # -- playing -------------------------------------------------------------------------
 
@@ -365,7 +349,9 @@ class LrtuiApp(App[None]):
         state, trainer = self.state, self.trainer
         w, b = (state.w, state.b) if state.finite else trainer.start
         if which == "w":
-            window = w_window(trainer.theory, trainer.start[0], state, self.tangent_view.show_samples)
+            window = w_window(
+                trainer.theory, trainer.start[0], state, self.tangent_view.show_samples
+            )
             w += direction * nice_step(window[1] - window[0])
         else:
             ylo, yhi = fit_scene(self._fit_sample, trainer.theory, state).ylim
@@ -395,7 +381,8 @@ class LrtuiApp(App[None]):
 
         try:
             path = write_atomic(
-                timestamped_path("lrtui-run", ".py"), script(self.data, self.trainer.current_config())
+                timestamped_path("lrtui-run", ".py"),
+                script(self.data, self.trainer.current_config()),
             )
         except (OSError, DataError) as exc:
             self.message.show(f"could not write the script: {exc}", "error")
@@ -412,8 +399,15 @@ class LrtuiApp(App[None]):
             screen.minimize()
             return
         focused = self.focused
-        panels = (self.parameters, self.gradients, self.formula_view, self.loss_view,
-                  self.tangent_view, self.fit_view, self.graph_view)
+        panels = (
+            self.parameters,
+            self.gradients,
+            self.formula_view,
+            self.loss_view,
+            self.tangent_view,
+            self.fit_view,
+            self.graph_view,
+        )
         target = focused if focused in panels else self.loss_view
         screen.maximize(target, container=False)
 
@@ -428,8 +422,13 @@ class LrtuiApp(App[None]):
 
     def view_settings(self) -> ViewSettings:
         main = self.screen_stack[0]
-        return ViewSettings(self.speed, self.loss_view.log_scale, self.tangent_view.show_samples,
-                            main.has_class("-formula"), main.has_class("-graph"))
+        return ViewSettings(
+            self.speed,
+            self.loss_view.log_scale,
+            self.tangent_view.show_samples,
+            main.has_class("-formula"),
+            main.has_class("-graph"),
+        )
 
     def apply_view(self, view: ViewSettings) -> None:
         self.speed = view.speed
@@ -440,8 +439,11 @@ class LrtuiApp(App[None]):
 
     def action_save_session(self) -> None:
         self._set_playing(False)
-        self._write_file("session", lambda: save_session(self.trainer, self.view_settings()),
-                         " (lrtui --session FILE resumes it)")
+        self._write_file(
+            "session",
+            lambda: save_session(self.trainer, self.view_settings()),
+            " (lrtui --session FILE resumes it)",
+        )
 
     def action_export_history(self) -> None:
         self._set_playing(False)
@@ -449,8 +451,9 @@ class LrtuiApp(App[None]):
 
     def action_screenshot(self) -> None:
         svg = self.export_screenshot()
-        self._write_file("screenshot", lambda: write_atomic(
-            timestamped_path("lrtui-screenshot", ".svg"), svg))
+        self._write_file(
+            "screenshot", lambda: write_atomic(timestamped_path("lrtui-screenshot", ".svg"), svg)
+        )
 
     def _write_file(self, what: str, write, note: str = "") -> None:
         """Write a file into the current folder and say where, or why not."""
@@ -516,16 +519,28 @@ class LrtuiApp(App[None]):
 
     def get_system_commands(self, screen: Screen):
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Set learning rate", "lr <value> at the prompt", lambda: self.action_prompt("lr "))
-        yield SystemCommand("Set starting w", "restart from a typed w", lambda: self.action_prompt("w "))
-        yield SystemCommand("Set starting b", "restart from a typed b", lambda: self.action_prompt("b "))
-        yield SystemCommand("Set central-difference step h", "h <value>", lambda: self.action_prompt("h "))
-        yield SystemCommand("Set epoch budget", "epochs <count>", lambda: self.action_prompt("epochs "))
+        yield SystemCommand(
+            "Set learning rate", "lr <value> at the prompt", lambda: self.action_prompt("lr ")
+        )
+        yield SystemCommand(
+            "Set starting w", "restart from a typed w", lambda: self.action_prompt("w ")
+        )
+        yield SystemCommand(
+            "Set starting b", "restart from a typed b", lambda: self.action_prompt("b ")
+        )
+        yield SystemCommand(
+            "Set central-difference step h", "h <value>", lambda: self.action_prompt("h ")
+        )
+        yield SystemCommand(
+            "Set epoch budget", "epochs <count>", lambda: self.action_prompt("epochs ")
+        )
         yield SystemCommand("Play / pause", "space", self.action_toggle_play)
         yield SystemCommand("Step", "one epoch (n)", self.action_step)
         yield SystemCommand("Reset", "back to the start (r)", self.action_reset)
         yield SystemCommand("Toggle log scale", "loss plot (l)", self.action_toggle_log)
-        yield SystemCommand("Toggle sample tangents", "tangent view (t)", self.action_toggle_samples)
+        yield SystemCommand(
+            "Toggle sample tangents", "tangent view (t)", self.action_toggle_samples
+        )
         yield SystemCommand("Keys", "every key (?)", self.action_help)
 
 
@@ -533,4 +548,3 @@ def make_app(data: Dataset, config: TrainConfig) -> LrtuiApp:
     """The app factory the tests and the screenshot script share (the CLI builds the
     Trainer itself, to check the input before the terminal is taken over)."""
     return LrtuiApp(Trainer(data, config))
-

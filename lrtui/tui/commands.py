@@ -21,7 +21,7 @@ SETTINGS = {
 ALIASES = {"learning_rate": "lr", "rate": "lr", "epoch": "epochs", "w0": "w", "b0": "b"}
 USAGE = "type a setting and a value: " + ", ".join(
     f"{name} {example}"
-    for name, example in zip(SETTINGS, ("0.037", "3.5", "-1", "0.001", "2000", "1e-8"))
+    for name, example in zip(SETTINGS, ("0.037", "3.5", "-1", "0.001", "2000", "1e-8"), strict=True)
 )
 
 

@@ -36,8 +36,12 @@ class AppOptions:
         low = getattr(args, "low_bandwidth", False)
         fps = args.fps if getattr(args, "fps", None) else (12 if low else cls.fps)
         colors = getattr(args, "colors", None) or ("16" if low else None)
-        return cls(fps=fps, plot_fps=1.0 if low else cls.plot_fps, colors=colors,
-                   ascii=getattr(args, "ascii", False))
+        return cls(
+            fps=fps,
+            plot_fps=1.0 if low else cls.plot_fps,
+            colors=colors,
+            ascii=getattr(args, "ascii", False),
+        )
 
     def apply_environment(self) -> None:
         """Set Textual's colour depth; call before textual is imported."""
@@ -64,12 +68,27 @@ def add_display_options(parser: argparse.ArgumentParser, *, suppress: bool = Fal
         return argparse.SUPPRESS if suppress else value
 
     group = parser.add_argument_group("display (the app)")
-    group.add_argument("--fps", type=_fps, default=default(None),
-                       help="frames per second while playing (default 30; 12 with --low-bandwidth)")
-    group.add_argument("--colors", choices=list(COLOR_SYSTEMS), default=default(None),
-                       help="colour depth (default: what the terminal reports)")
-    group.add_argument("--ascii", action="store_true", default=default(False),
-                       help="plain ASCII plots and borders, for terminals without braille "
-                       "or box-drawing fonts")
-    group.add_argument("--low-bandwidth", action="store_true", default=default(False),
-                       help="for a slow link: 12 frames/s, plots redrawn once a second, 16 colours")
+    group.add_argument(
+        "--fps",
+        type=_fps,
+        default=default(None),
+        help="frames per second while playing (default 30; 12 with --low-bandwidth)",
+    )
+    group.add_argument(
+        "--colors",
+        choices=list(COLOR_SYSTEMS),
+        default=default(None),
+        help="colour depth (default: what the terminal reports)",
+    )
+    group.add_argument(
+        "--ascii",
+        action="store_true",
+        default=default(False),
+        help="plain ASCII plots and borders, for terminals without braille or box-drawing fonts",
+    )
+    group.add_argument(
+        "--low-bandwidth",
+        action="store_true",
+        default=default(False),
+        help="for a slow link: 12 frames/s, plots redrawn once a second, 16 colours",
+    )

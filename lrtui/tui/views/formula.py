@@ -57,7 +57,7 @@ class FormulaView(Widget):
         width = max(20, self.size.width)
         lines = ["dL/dw = 2/n · Σ x_i·(ŷ_i − y_i)"]
         if f.x is not None:
-            terms = [_term(x, e) for x, e in zip(f.x, f.errors)]
+            terms = [_term(x, e) for x, e in zip(f.x, f.errors, strict=True)]
             lines += wrap_terms(f"      = 2/{n}·[", terms, "]", width)
             lines.append(f"      = 2/{n} · {num(f.sum_w)} = {num(f.dw)}")
             lines.append("dL/db = 2/n · Σ (ŷ_i − y_i)")

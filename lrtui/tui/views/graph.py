@@ -50,8 +50,13 @@ class GraphView(Widget):
             return Text("the graph needs finite w and b (press r)")
         nodes = loss_graph(self.data.x, self.data.y, state.w, state.b)
         room = 2 if self.size.width < 70 else 3
-        table = Table(box=None, padding=(0, 1), show_edge=False, expand=False,
-                      show_header=self.size.height >= 13)
+        table = Table(
+            box=None,
+            padding=(0, 1),
+            show_edge=False,
+            expand=False,
+            show_header=self.size.height >= 13,
+        )
         table.add_column("node", style="bold", no_wrap=True, min_width=10)
         table.add_column("value", no_wrap=True)
         table.add_column("dL/d(node)", no_wrap=True)
@@ -62,6 +67,8 @@ class GraphView(Widget):
         chain = Table.grid(padding=(0, 1))
         chain.add_column(style="bold", no_wrap=True)
         chain.add_column()
-        chain.add_row("chain rule", f"dL/dw = Σ dL/d(w*x)_i · x_i = {num(float(by_label['w'].grad))}")
+        chain.add_row(
+            "chain rule", f"dL/dw = Σ dL/d(w*x)_i · x_i = {num(float(by_label['w'].grad))}"
+        )
         chain.add_row("", f"dL/db = Σ dL/dŷ_i = {num(float(by_label['b'].grad))}")
         return Group(table, chain)

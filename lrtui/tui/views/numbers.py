@@ -19,7 +19,7 @@ from lrtui.engine.formulas import AUTOGRAD_LIVE_MAX, compare_gradients
 from lrtui.engine.stats import SufficientStats
 from lrtui.engine.theory import Theory
 from lrtui.engine.trainer import CONVERGED, DIVERGED, TrainingState
-from lrtui.tui.format import fit_num, num
+from lrtui.tui.format import fit_num
 
 
 class Value(Widget):
@@ -117,12 +117,30 @@ class ParametersView(NumberPanel):
 
     def cells(self) -> list[str]:
         return [
-            "epoch", "=epoch", "", "=status",
-            "w", "=w", "w*", "=w_opt",
-            "b", "=b", "b*", "=b_opt",
-            "loss", "=loss", "L*", "=loss_opt",
-            "lr", "=lr", "critical", "=critical",
-            "speed", "=speed", "distance", "=distance",
+            "epoch",
+            "=epoch",
+            "",
+            "=status",
+            "w",
+            "=w",
+            "w*",
+            "=w_opt",
+            "b",
+            "=b",
+            "b*",
+            "=b_opt",
+            "loss",
+            "=loss",
+            "L*",
+            "=loss_opt",
+            "lr",
+            "=lr",
+            "critical",
+            "=critical",
+            "speed",
+            "=speed",
+            "distance",
+            "=distance",
         ]
 
     def watch_playing(self) -> None:
@@ -164,12 +182,24 @@ class GradientsView(NumberPanel):
 
     def cells(self) -> list[str]:
         return [
-            "", "dL/dw", "dL/db",
-            "=src_analytic", "=analytic_w", "=analytic_b",
-            "=src_central", "=central_w", "=central_b",
-            "=src_autograd", "=autograd_w", "=autograd_b",
-            "max gap", "=gap_w", "=gap_b",
-            "step", "=next_w", "=next_b",
+            "",
+            "dL/dw",
+            "dL/db",
+            "=src_analytic",
+            "=analytic_w",
+            "=analytic_b",
+            "=src_central",
+            "=central_w",
+            "=central_b",
+            "=src_autograd",
+            "=autograd_w",
+            "=autograd_b",
+            "max gap",
+            "=gap_w",
+            "=gap_b",
+            "step",
+            "=next_w",
+            "=next_b",
         ]
 
     def watch_playing(self) -> None:

@@ -50,11 +50,11 @@ class StatePlot(PlotextPlot):
     can_focus = True
     state: reactive[TrainingState | None] = reactive(None)
 
-    def __init__(self, *, ascii: bool = False, **kwargs) -> None:
+    def __init__(self, *, ascii_only: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.ascii = ascii
-        self.line_marker = "." if ascii else "braille"
-        self.point_marker = "o" if ascii else "●"
+        self.ascii = ascii_only
+        self.line_marker = "." if ascii_only else "braille"
+        self.point_marker = "o" if ascii_only else "●"
 
     def render(self):
         width, height = self.size
@@ -89,7 +89,9 @@ class LossHistoryView(StatePlot):
 
     def draw(self, state: TrainingState) -> None:
         plt = self.plt
-        epochs, losses = loss_series(self.history, max_points=2 * self.size.width, log=self.log_scale)
+        epochs, losses = loss_series(
+            self.history, max_points=2 * self.size.width, log=self.log_scale
+        )
         if len(epochs) == 0:
             plt.title("no finite loss to show")
             return
@@ -126,12 +128,16 @@ class TangentView(StatePlot):
     def draw(self, state: TrainingState) -> None:
         plt = self.plt
         window = w_window(self.theory, self.start_w, state, self.show_samples)
-        scene = tangent_scene(self.theory, state, window, self.show_samples, points=2 * self.size.width)
+        scene = tangent_scene(
+            self.theory, state, window, self.show_samples, points=2 * self.size.width
+        )
         for ws, ls in scene.samples:
             plt.plot(ws.tolist(), ls.tolist(), marker=self.line_marker, color="gray")
         plt.plot(scene.ws.tolist(), scene.losses.tolist(), marker=self.line_marker, color="cyan")
         if len(scene.sample_points[0]):
-            plt.scatter(*(a.tolist() for a in scene.sample_points), marker=self.point_marker, color="gray")
+            plt.scatter(
+                *(a.tolist() for a in scene.sample_points), marker=self.point_marker, color="gray"
+            )
         if scene.segment is not None and scene.point is not None:
             ws, ls = scene.segment
             plt.plot(ws.tolist(), ls.tolist(), marker=self.line_marker, color="orange")
@@ -163,9 +169,19 @@ class FitView(StatePlot):
         if many:  # a cloud of fine dots under the lines, or the lines disappear in it
             plt.scatter(scene.x.tolist(), scene.y.tolist(), marker=self.line_marker, color="cyan")
         if scene.best is not None:
-            plt.plot(scene.best[0].tolist(), scene.best[1].tolist(), marker=self.line_marker, color="green")
+            plt.plot(
+                scene.best[0].tolist(),
+                scene.best[1].tolist(),
+                marker=self.line_marker,
+                color="green",
+            )
         if scene.line is not None:
-            plt.plot(scene.line[0].tolist(), scene.line[1].tolist(), marker=self.line_marker, color="orange")
+            plt.plot(
+                scene.line[0].tolist(),
+                scene.line[1].tolist(),
+                marker=self.line_marker,
+                color="orange",
+            )
         if not many:  # a few big points on top of the lines
             plt.scatter(scene.x.tolist(), scene.y.tolist(), marker=self.point_marker, color="cyan")
         plt.xlim(*scene.xlim)
