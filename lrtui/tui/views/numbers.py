@@ -219,4 +219,6 @@ class GradientsView(NumberPanel):
         self.set("gap_b", report.gap_b, "muted")
         self.set("next_w", -state.lr * state.dw, prefix="Δw ")
         self.set("next_b", -state.lr * state.db, prefix="Δb ")
-        self.border_subtitle = f"▸ drives the step · central h={state.h:g}"
+        subtitle = f"▸ drives the step · central h={state.h:g}"
+        if self.border_subtitle != subtitle:  # setting it repaints the whole panel
+            self.border_subtitle = subtitle
