@@ -96,7 +96,8 @@ class LossHistoryView(StatePlot):
             plt.title("no finite loss to show")
             return
         plt.plot(epochs.tolist(), losses.tolist(), marker=self.line_marker, color="cyan")
-        right = max(float(epochs[-1]), 10.0)  # a tiny range draws past the frame
+        # A little room on the right: plotext draws a point on the edge past the frame.
+        right = max(1.02 * float(epochs[-1]), 10.0)
         plt.xlim(0, right)
         lo, hi = float(losses.min()), float(losses.max())
         if self.log_scale:
