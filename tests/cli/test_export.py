@@ -18,6 +18,7 @@ import pytest
 from lrtui import export
 from lrtui.engine import Dataset, TrainConfig, Trainer, load_csv, preset, synthetic
 
+from ..torch_support import requires_torch
 from .conftest import _env, assert_usage_error, run_lrtui
 from .test_errors import _without_root_powers
 
@@ -167,6 +168,7 @@ def test_numpy_script_reproduces_the_run(case, tmp_path):
     assert "import torch" not in text
 
 
+@requires_torch
 @pytest.mark.parametrize("case", TORCH_CASES)
 def test_torch_script_reproduces_the_run(case, tmp_path):
     data, config = CASES[case](tmp_path)
@@ -236,6 +238,7 @@ def test_the_plot_is_drawn_when_matplotlib_imports(tmp_path):
     assert losses[0] == 202.5 and losses[-1] == got["loss"]
 
 
+@requires_torch  # it runs the torch script
 def test_without_matplotlib_there_is_no_plot_and_no_error(tmp_path):
     p = preset("seed")
     run_script(export.script(p.data, TrainConfig.from_preset(p, epochs=40), "torch"), tmp_path)

@@ -13,6 +13,7 @@ import pytest
 from lrtui.engine import TrainConfig, Trainer, preset
 from lrtui.engine.trainer import COLUMNS
 
+from ..torch_support import requires_torch, torch_marked
 from .conftest import LRTUI, Result, _env, assert_usage_error, run_lrtui, strict_json
 
 SOURCES = ("analytic", "numeric", "autograd", "torch")
@@ -24,7 +25,7 @@ def engine_rows(config: TrainConfig):
     return t.history.rows()
 
 
-@pytest.mark.parametrize("grad", SOURCES)
+@pytest.mark.parametrize("grad", torch_marked(SOURCES))
 def test_train_json_runs_the_chosen_source(grad):
     result = run_lrtui("train", "--json", "--preset", "tutorial", "--epochs", "200",
                        "--grad", grad)
@@ -114,5 +115,12 @@ def test_the_fake_torch_really_hides_torch(tmp_path):
     probe = subprocess.run([sys.executable, "-c", "import torch"], capture_output=True,
                            text=True, env=env)
     assert probe.returncode == 1 and "ModuleNotFoundError" in probe.stderr
+    assert "gone" in probe.stderr  # the stand-in's error, whether or not torch is installed
+
+
+@requires_torch
+def test_without_the_stand_in_torch_imports():
+    """Guard for the tests above: where torch is installed (CI), it is the stand-in that hides
+    it."""
     real = subprocess.run([sys.executable, "-c", "import torch"], capture_output=True)
     assert real.returncode == 0  # torch is installed here (and in CI): the torch tests run

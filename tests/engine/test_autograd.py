@@ -7,7 +7,6 @@ import os
 
 import numpy as np
 import pytest
-import torch
 from engine_reference import Exact, gradient_floor, rel_close
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -22,6 +21,8 @@ from lrtui.engine.autograd import (
     topological_order,
     zero_grad,
 )
+
+from ..torch_support import requires_torch, torch
 
 X4 = np.array([-2.0, -1.0, 1.0, 2.0])
 
@@ -226,6 +227,7 @@ def _theirs(values):
 VALUES = dict(a=-1.25, b=0.75, c=np.array([0.5, 2.0, 3.0, 4.5]), x=X4)
 
 
+@requires_torch
 def test_same_expression_same_value_and_gradients_as_pytorch():
     out, (a, b, c) = _ours(VALUES)
     ref, (ta, tb, tc) = _theirs(VALUES)
@@ -236,6 +238,7 @@ def test_same_expression_same_value_and_gradients_as_pytorch():
         np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-12)
 
 
+@requires_torch
 def test_accumulation_across_two_backward_calls_matches_pytorch():
     out, (a, b, c) = _ours(VALUES)
     ref, (ta, tb, tc) = _theirs(VALUES)
@@ -250,6 +253,7 @@ def test_accumulation_across_two_backward_calls_matches_pytorch():
     assert float(a.grad) == pytest.approx(2 * float(a1.grad), rel=1e-15)  # really twice
 
 
+@requires_torch
 def test_the_loss_graph_equals_pytorch_node_by_node():
     """The notes' PyTorch regression, with the intermediate gradients kept (retain_grad)."""
     data = synthetic(40, slope=2.0, intercept=-1.0, noise=0.5, seed=11)

@@ -7,11 +7,12 @@ import sys
 
 import numpy as np
 import pytest
-import torch
 from engine_reference import Exact, central_difference_floor, gradient_floor, rel_close, strict
 
 from lrtui.engine import DataError, TrainConfig, Trainer, model, preset, synthetic
 from lrtui.engine.trainer import GRAD_SOURCES
+
+from ..torch_support import requires_torch, torch, torch_marked
 
 SOURCES = ("analytic", "numeric", "autograd", "torch")
 W, B, LOSS, DW, DB, DWN, DBN = 1, 2, 3, 4, 5, 6, 7
@@ -42,7 +43,7 @@ def test_the_sources():
     assert TrainConfig.from_preset(p, grad=None).grad == "analytic"
 
 
-@pytest.mark.parametrize("grad", SOURCES)
+@pytest.mark.parametrize("grad", torch_marked(SOURCES))
 def test_state_and_config_name_the_source(grad):
     p = preset("seed")
     t = Trainer(p.data, TrainConfig.from_preset(p, grad=grad))
@@ -55,7 +56,7 @@ def test_state_and_config_name_the_source(grad):
 # -- the same trajectory ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", CASES)
-@pytest.mark.parametrize("grad", ["numeric", "autograd", "torch"])
+@pytest.mark.parametrize("grad", torch_marked(["numeric", "autograd", "torch"]))
 def test_same_trajectory_as_the_analytic_gradient(name, grad):
     """Every record of the whole run (500 epochs): w, b and loss equal to 1e-9 relative.
 
@@ -84,7 +85,7 @@ def test_same_trajectory_as_the_analytic_gradient(name, grad):
 
 
 @pytest.mark.parametrize("name", CASES)
-@pytest.mark.parametrize("grad", SOURCES)
+@pytest.mark.parametrize("grad", torch_marked(SOURCES))
 def test_each_record_holds_its_source_gradient_and_the_update_uses_it(name, grad):
     t, rows = run(name, grad)
     data, lr, h = t.data, t.state.lr, t.state.h
@@ -111,6 +112,7 @@ def test_each_record_holds_its_source_gradient_and_the_update_uses_it(name, grad
         assert rel_close(row[DB], eb, 1e-9, floor), (grad, row)
 
 
+@requires_torch
 @pytest.mark.parametrize("name", CASES)
 def test_torch_source_equals_the_notes_pytorch_loop(name):
     """The notes' loop, written here in torch (float64; torch does the updates itself)."""
@@ -140,7 +142,7 @@ def test_torch_source_equals_the_notes_pytorch_loop(name):
 
 # -- stopping, switching, settings -------------------------------------------------------------
 
-@pytest.mark.parametrize("grad", SOURCES)
+@pytest.mark.parametrize("grad", torch_marked(SOURCES))
 def test_divergence_at_the_same_epoch_without_warnings(grad):
     p = preset("seed")
     with strict():
@@ -150,7 +152,7 @@ def test_divergence_at_the_same_epoch_without_warnings(grad):
     assert np.isfinite(t.history.rows()).all()
 
 
-@pytest.mark.parametrize("grad", ["numeric", "autograd", "torch"])
+@pytest.mark.parametrize("grad", torch_marked(["numeric", "autograd", "torch"]))
 def test_overflow_is_a_diverged_status_without_warnings(grad):
     p = preset("seed")
     with strict():
@@ -159,7 +161,7 @@ def test_overflow_is_a_diverged_status_without_warnings(grad):
     assert state.status == "diverged" and state.epoch == 1 and not state.finite
 
 
-@pytest.mark.parametrize("grad", SOURCES)
+@pytest.mark.parametrize("grad", torch_marked(SOURCES))
 def test_tol_stops_at_the_same_epoch(grad):
     ta, _ = run("tutorial", "analytic", tol=1e-3)
     tg, _ = run("tutorial", grad, tol=1e-3)

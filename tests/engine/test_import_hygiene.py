@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ..torch_support import requires_torch
+
 REPO = Path(__file__).resolve().parents[2]
 
 SCRIPT = r"""
@@ -57,6 +59,7 @@ def test_the_check_would_see_rich():
     assert "rich" in json.loads(out.stdout)["ui"]
 
 
+@requires_torch
 def test_the_check_would_see_torch():
     """Guard: torch is reported once the torch source is used."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
