@@ -17,20 +17,15 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
-from lrtui.engine.data import DataError, Dataset
+from lrtui.engine.data import Dataset
 from lrtui.engine.ladder import ladder_step, nice_step
 from lrtui.engine.scenes import fit_sample, fit_scene, w_window
-from lrtui.engine.session import (
-    ViewSettings,
-    export_history,
-    save_session,
-    timestamped_path,
-    write_atomic,
-)
+from lrtui.engine.session import ViewSettings
 from lrtui.engine.trainer import CONVERGED, DIVERGED, TrainConfig, Trainer, TrainingState
-from lrtui.tui.commands import CommandError, parse_command
+from lrtui.tui.files import FileActions
 from lrtui.tui.messages import status_message
 from lrtui.tui.options import AppOptions
+from lrtui.tui.prompt import PromptActions, PromptBar
 from lrtui.tui.views.formula import FormulaView
 from lrtui.tui.views.graph import GraphView
 from lrtui.tui.views.numbers import GradientsView, ParametersView
@@ -40,17 +35,6 @@ MIN_SIZE = (60, 18)  # below this the app asks for a larger terminal
 MAX_SPEED = 100_000  # engine steps per frame
 FRAME_BUDGET = 0.6  # share of a frame the O(N) gradient sources may spend stepping
 DEFAULT_TOL = 1e-8  # the app stops playing when the gradient norm falls below this
-
-
-class PromptBar(Horizontal):
-    """The `:` prompt: one line for exact values, with its error shown beside it."""
-
-    def compose(self) -> ComposeResult:
-        yield Label(":", id="prompt-colon")
-        yield Input(
-            placeholder="lr 0.037 · w 3.5 · b -1 · h 0.001 · epochs 2000", id="prompt-input"
-        )
-        yield Label("", id="prompt-error")
 
 
 class MessageBar(Static):
@@ -75,7 +59,7 @@ class MainScreen(Screen):
         self.app.check_size(self)
 
 
-class LrtuiApp(App[None]):
+class LrtuiApp(FileActions, PromptActions, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "lrtui"
     ENABLE_COMMAND_PALETTE = True
@@ -375,20 +359,6 @@ class LrtuiApp(App[None]):
         self.screen.toggle_class("-graph")
         self._publish()
 
-    def action_export_code(self) -> None:
-        """Write the run's current settings as a standalone NumPy script in this folder."""
-        from lrtui.export import script
-
-        try:
-            path = write_atomic(
-                timestamped_path("lrtui-run", ".py"),
-                script(self.data, self.trainer.current_config()),
-            )
-        except (OSError, DataError) as exc:
-            self.message.show(f"could not write the script: {exc}", "error")
-            return
-        self.message.show(f"wrote {path} (run it with python {path.name})", "success")
-
     def action_toggle_formula(self) -> None:
         """Swap the gradients panel for the formulas with the current numbers, and back."""
         self.screen.toggle_class("-formula")
@@ -417,103 +387,6 @@ class LrtuiApp(App[None]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
-
-    # -- saving: ctrl+s the session, e the history as CSV, s a screenshot ------------------
-
-    def view_settings(self) -> ViewSettings:
-        main = self.screen_stack[0]
-        return ViewSettings(
-            self.speed,
-            self.loss_view.log_scale,
-            self.tangent_view.show_samples,
-            main.has_class("-formula"),
-            main.has_class("-graph"),
-        )
-
-    def apply_view(self, view: ViewSettings) -> None:
-        self.speed = view.speed
-        self.loss_view.log_scale = view.log
-        self.tangent_view.show_samples = view.tangents
-        self.screen_stack[0].set_class(view.formulas, "-formula")  # the main screen
-        self.screen_stack[0].set_class(view.graph, "-graph")
-
-    def action_save_session(self) -> None:
-        self._set_playing(False)
-        self._write_file(
-            "session",
-            lambda: save_session(self.trainer, self.view_settings()),
-            " (lrtui --session FILE resumes it)",
-        )
-
-    def action_export_history(self) -> None:
-        self._set_playing(False)
-        self._write_file("loss history", lambda: export_history(self.trainer))
-
-    def action_screenshot(self) -> None:
-        svg = self.export_screenshot()
-        self._write_file(
-            "screenshot", lambda: write_atomic(timestamped_path("lrtui-screenshot", ".svg"), svg)
-        )
-
-    def _write_file(self, what: str, write, note: str = "") -> None:
-        """Write a file into the current folder and say where, or why not."""
-        try:
-            path = write()
-        except (OSError, DataError) as exc:
-            reason = getattr(exc, "strerror", None) or str(exc)
-            self.message.show(f"could not save the {what}: {reason}", "error")
-            return
-        self.message.show(f"saved the {what} to {path.resolve()}{note}", "success")
-
-    # -- the prompt ----------------------------------------------------------------------
-
-    def action_prompt(self, text: str = "") -> None:
-        self._set_playing(False)
-        self.screen.add_class("-prompting")
-        self.prompt_error.update("")
-        self.prompt_input.value = text
-        self.prompt_input.cursor_position = len(text)
-        self.prompt_input.focus()
-
-    def _close_prompt(self) -> None:
-        self.screen.remove_class("-prompting")
-        self.prompt_input.value = ""
-        self.loss_view.focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        try:
-            self.apply_command(event.value)
-        except (CommandError, DataError) as exc:
-            self.prompt_error.update(str(exc))
-            return
-        self._close_prompt()
-
-    def on_key(self, event) -> None:
-        if event.key == "escape" and self.screen.has_class("-prompting"):
-            event.stop()
-            self._close_prompt()
-
-    def apply_command(self, text: str) -> None:
-        """Apply one prompt entry (raises CommandError or DataError with a message)."""
-        command = parse_command(text)
-        trainer, value = self.trainer, command.value
-        if command.name == "lr":
-            self._change_lr(value)
-            return
-        if command.name == "w":
-            self._restart_from(value, trainer.start[1])
-            return
-        if command.name == "b":
-            self._restart_from(trainer.start[0], value)
-            return
-        if command.name == "h":
-            trainer.set_h(value)
-        elif command.name == "epochs":
-            trainer.set_epochs(int(value))
-        elif command.name == "tol":
-            trainer.set_tol(value)
-        self._publish_soon()
 
     # -- the command palette -------------------------------------------------------------
 
