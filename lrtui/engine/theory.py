@@ -100,10 +100,3 @@ class Theory:
         """L over a (b, w) grid: row i is b = bs[i], column j is w = ws[j]."""
         W, B = np.meshgrid(np.asarray(ws, float), np.asarray(bs, float))
         return self.stats.loss(W, B)
-
-    def w_range(self, w: float, margin: float = 0.25) -> tuple[float, float]:
-        """A w interval that shows both w and w* with some room around them."""
-        ref = self.stats.w_opt
-        lo, hi = min(w, ref), max(w, ref)
-        span = hi - lo if hi > lo else max(1.0, abs(ref))
-        return lo - margin * span, hi + margin * span

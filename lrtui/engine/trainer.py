@@ -152,7 +152,6 @@ class History:
         self._n_recent = 0
         self._n_past = 0
         self.stride = 1
-        self.version = 0  # bumped on every change, so views can tell when to redraw
 
     def __len__(self) -> int:
         return self._n_recent + self._n_past
@@ -164,7 +163,6 @@ class History:
     def append(self, rows: np.ndarray) -> None:
         for start in range(0, len(rows), self.recent_size):
             self._append(rows[start : start + self.recent_size])
-        self.version += 1
 
     def _append(self, rows: np.ndarray) -> None:
         k = len(rows)
@@ -194,14 +192,12 @@ class History:
         if self._n_recent < 2:
             raise IndexError("no earlier record is kept exactly")
         self._n_recent -= 1
-        self.version += 1
 
     def last(self) -> np.ndarray:
         return self._recent[self._n_recent - 1].copy()
 
     def set_last(self, row: np.ndarray) -> None:
         self._recent[self._n_recent - 1] = row
-        self.version += 1
 
     def rows(self) -> np.ndarray:
         """All kept records, oldest first, as a (len, 8) array (a copy)."""
@@ -235,7 +231,6 @@ class History:
         self._recent[: len(recent)] = recent
         self._past[: len(past)] = past
         self._n_recent, self._n_past, self.stride = len(recent), len(past), int(stride)
-        self.version += 1
 
 
 Sink = Callable[[np.ndarray], None]

@@ -8,6 +8,7 @@ import pytest
 from engine_reference import Exact, gd_loop, rel_close, strict
 
 from lrtui.engine import Dataset, SufficientStats, Theory, TrainConfig, Trainer
+from lrtui.engine.scenes import w_window
 
 EQUAL_X = Dataset(np.full(4, 3.0), np.array([1.0, 2.0, 4.0, 7.0]), name="equal x")
 ONE_POINT = Dataset(np.array([2.0]), np.array([5.0]), name="one point")
@@ -44,8 +45,10 @@ def test_stats_and_theory_answer_without_a_unique_optimum(data):
         assert rel_close(dw, ex_dw, 1e-12, 1e-15) and rel_close(db, ex_db, 1e-12, 1e-15)
     # the views' helpers cope
     assert np.isfinite(theory.loss_grid(np.linspace(-1, 1, 5), np.linspace(-1, 1, 3))).all()
-    lo, hi = theory.w_range(2.0)
-    assert lo < 2.0 < hi
+    state = Trainer(data, TrainConfig(w0=2.0, b0=0.0, lr=0.1, epochs=1)).state
+    for samples in (False, True):
+        lo, hi = w_window(theory, 2.0, state, samples)
+        assert np.isfinite([lo, hi]).all() and lo < 2.0 < hi
 
 
 @pytest.mark.parametrize("data", [EQUAL_X, ONE_POINT, TINY_SPREAD], ids=lambda d: d.name)
