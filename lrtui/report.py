@@ -29,19 +29,8 @@ def _json_safe(value):
 
 
 def divergence_cause(trainer: Trainer) -> str:
-    """Why a run diverged, in plain words with the numbers of this data."""
-    theory, lr = trainer.theory, trainer.state.lr
-    critical = theory.critical_lr
-    if lr > critical:
-        return (
-            f"the learning rate {lr:g} is above the critical rate 2/lambda_max = {critical:.6g} "
-            f"for this data: each step multiplies the error along the steepest direction by "
-            f"|1 - lr*lambda_max| = {theory.contraction(lr):.4g}"
-        )
-    return (
-        f"the loss passed the divergence bound ({trainer.divergence_bound:.3g}) although the "
-        f"learning rate {lr:g} is below the critical rate {critical:.6g}"
-    )
+    """Why the trainer's run diverged, in plain words with the numbers of this data."""
+    return trainer.theory.divergence_cause(trainer.state.lr, trainer.divergence_bound)
 
 
 def result_dict(trainer: Trainer) -> dict:

@@ -100,3 +100,18 @@ class Theory:
         """L over a (b, w) grid: row i is b = bs[i], column j is w = ws[j]."""
         W, B = np.meshgrid(np.asarray(ws, float), np.asarray(bs, float))
         return self.stats.loss(W, B)
+
+    def divergence_cause(self, lr: float, bound: float) -> str:
+        """Why a run at rate `lr` diverged, in plain words with this data's numbers (`bound`:
+        the loss past which the trainer called it diverged)."""
+        critical = self.critical_lr
+        if lr > critical:
+            return (
+                f"the learning rate {lr:g} is above the critical rate 2/lambda_max = "
+                f"{critical:.6g} for this data, so each step multiplies the error by "
+                f"{self.contraction(lr):.4g}"
+            )
+        return (
+            f"the loss passed the divergence bound ({bound:.3g}) although the learning rate "
+            f"{lr:g} is below the critical rate {critical:.6g}"
+        )

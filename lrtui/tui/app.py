@@ -224,7 +224,10 @@ class LrtuiApp(FileActions, PromptActions, App[None]):
             self.refresh_bindings()
 
     def _show_message(self) -> None:
-        text, tone = status_message(self.state, self.trainer.theory, self.playing, self.speed)
+        trainer = self.trainer
+        text, tone = status_message(
+            self.state, trainer.theory, trainer.divergence_bound, self.playing, self.speed
+        )
         self.message.show(text or self.HINT, tone)
 
     # -- playing -------------------------------------------------------------------------

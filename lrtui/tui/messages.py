@@ -8,23 +8,15 @@ from lrtui.tui.format import num
 
 
 def status_message(
-    state: TrainingState, theory: Theory, playing: bool, speed: int
+    state: TrainingState, theory: Theory, bound: float, playing: bool, speed: int
 ) -> tuple[str, str]:
-    """(text, tone) for the message bar; an empty text means "show the key hint"."""
+    """(text, tone) for the message bar; an empty text means "show the key hint".
+    `bound` is the trainer's divergence bound."""
     if state.status == DIVERGED:
-        if state.lr <= theory.critical_lr:
-            return (
-                f"diverged at epoch {state.epoch:,}: the loss passed the divergence bound. "
-                "Press r.",
-                "error",
-            )
-        return (
-            f"diverged at epoch {state.epoch:,}: the learning rate {num(state.lr)} is above "
-            f"the critical rate 2/λmax = {num(theory.critical_lr, 4)} for this data, so each "
-            f"step multiplies the error by {num(theory.contraction(state.lr), 3)}. "
-            "Press - (lower rate) or r (reset).",
-            "error",
-        )
+        # The keys first: at 80 columns the two lines end before the explanation does.
+        recover = "- or r" if state.lr > theory.critical_lr else "r"
+        cause = theory.divergence_cause(state.lr, bound)
+        return f"diverged at epoch {state.epoch:,} (press {recover}): {cause}.", "error"
     if state.status == CONVERGED:
         return (
             f"converged at epoch {state.epoch:,}: gradient norm {num(state.grad_norm, 2)} "
