@@ -16,12 +16,13 @@ import shlex
 import sys
 from typing import NoReturn, Sequence
 
-from lrtui import __version__
+from lrtui import __version__, settings
 from lrtui import serve as serve_mod
-from lrtui.engine.data import PRESETS, DataError, Dataset, load_csv, preset, require_unique_fit
-from lrtui.engine.data import synthetic as make_synthetic
-from lrtui.engine.trainer import GRAD_SOURCES, TrainConfig, Trainer
+from lrtui.engine.data import PRESETS, DataError, Dataset
+from lrtui.engine.state import TrainConfig
+from lrtui.engine.trainer import Trainer
 from lrtui.export import TARGETS as EXPORT_TARGETS
+from lrtui.runs import load_run, open_session
 from lrtui.tui.options import AppOptions, add_display_options
 
 EXIT_USAGE = 2  # bad input: flags, data files, settings
@@ -65,10 +66,6 @@ def _number(text: str, *, positive: bool = False) -> float:
     if positive and value <= 0:
         raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
     return value
-
-
-def _positive(text: str) -> float:
-    return _number(text, positive=True)
 
 
 def _count(text: str) -> int:
@@ -132,17 +129,20 @@ def add_run_options(parser: argparse.ArgumentParser, *, suppress: bool = False) 
     data.add_argument("--seed", type=_seed, default=default(None),
                       help="random seed for synthetic data, >= 0 (default 0)")
     train = parser.add_argument_group("training (defaults come from the preset)")
-    train.add_argument("--w0", type=_number, default=default(None), help="starting w")
-    train.add_argument("--b0", type=_number, default=default(None), help="starting b")
-    train.add_argument("--lr", type=_positive, default=default(None), help="learning rate")
-    train.add_argument("--epochs", type=_count, default=default(None),
+    train.add_argument("--w0", type=settings.argtype("w"), default=default(None),
+                       help="starting w")
+    train.add_argument("--b0", type=settings.argtype("b"), default=default(None),
+                       help="starting b")
+    train.add_argument("--lr", type=settings.argtype("lr"), default=default(None),
+                       help="learning rate")
+    train.add_argument("--epochs", type=settings.argtype("epochs"), default=default(None),
                        help="number of epochs (full-batch updates)")
-    train.add_argument("--h", type=_positive, default=default(None),
+    train.add_argument("--h", type=settings.argtype("h"), default=default(None),
                        help="step h of the central difference (L(w+h) - L(w-h)) / 2h")
-    train.add_argument("--tol", type=_positive, default=default(None),
+    train.add_argument("--tol", type=settings.argtype("tol"), default=default(None),
                        help="stop (converged) when the gradient norm falls below TOL")
     train.add_argument(
-        "--grad", choices=GRAD_SOURCES, default=default(None), metavar="SOURCE",
+        "--grad", type=settings.argtype("grad"), default=default(None), metavar="SOURCE",
         help="where each update's gradient comes from: analytic (the formula, default), "
         "numeric (central difference with --h), autograd (lrtui's own autodiff graph) or "
         "torch (PyTorch autograd; needs pip install 'lrtui[torch]')",
@@ -225,74 +225,6 @@ def _pace(text: str) -> float:
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more seconds, got {text}")
     return value
-
-
-def _given_run_options(args: argparse.Namespace) -> list[str]:
-    """The data and training flags given on the command line (as --name)."""
-    probe = argparse.ArgumentParser(add_help=False)
-    add_run_options(probe)
-    return [max(a.option_strings, key=len) for a in probe._actions
-            if getattr(args, a.dest, None) is not None]
-
-
-def open_session(args: argparse.Namespace):
-    """The trainer and view settings of `--session FILE` (raises DataError)."""
-    from lrtui.engine.session import load_session
-
-    given = _given_run_options(args)
-    if given:
-        raise DataError(f"--session resumes a saved run with its own data and settings; "
-                        f"leave out {', '.join(given)}")
-    if args.command in ("train", "export", "demo"):
-        raise DataError(f"--session opens the app (or lrtui serve) on a saved run; "
-                        f"lrtui {args.command} does not take it")
-    return load_session(args.session)
-
-
-SYNTHETIC_FLAGS = ("slope", "intercept", "noise", "seed")
-
-
-def load_run(args: argparse.Namespace) -> tuple[Dataset, TrainConfig]:
-    """The dataset and training settings the flags ask for (raises DataError)."""
-    if (args.x is not None or args.y is not None) and args.data is None:
-        raise DataError("--x and --y choose CSV columns; they need --data FILE.csv")
-    stray = [f"--{name}" for name in SYNTHETIC_FLAGS if getattr(args, name) is not None]
-    if stray and args.synthetic is None:
-        raise DataError(
-            f"{' and '.join(stray)} only appl{'ies' if len(stray) == 1 else 'y'} to generated "
-            "data; add --synthetic N (or leave "
-            f"{'it' if len(stray) == 1 else 'them'} out)"
-        )
-    if getattr(args, "every", None) is not None and not args.json:
-        raise DataError("--every K thins the history of --json; it needs --json")
-    if args.data is not None:
-        data = load_csv(args.data, 0 if args.x is None else args.x, 1 if args.y is None else args.y)
-    elif args.synthetic is not None:
-        data = make_synthetic(
-            args.synthetic,
-            1.0 if args.slope is None else args.slope,
-            0.0 if args.intercept is None else args.intercept,
-            0.0 if args.noise is None else args.noise,
-            0 if args.seed is None else args.seed,
-        )
-    else:
-        chosen = preset(args.preset or "seed")
-        overrides = dict(w0=args.w0, b0=args.b0, lr=args.lr, epochs=args.epochs, h=args.h,
-                         tol=args.tol, grad=args.grad)
-        return chosen.data, TrainConfig.from_preset(chosen, **overrides)
-    require_unique_fit(data)
-    base = preset("seed")
-    # Your own data starts from the origin rather than the notes' deliberately bad w = 10.
-    config = TrainConfig(
-        w0=0.0 if args.w0 is None else args.w0,
-        b0=0.0 if args.b0 is None else args.b0,
-        lr=base.lr if args.lr is None else args.lr,
-        epochs=base.epochs if args.epochs is None else args.epochs,
-        h=base.h if args.h is None else args.h,
-        tol=args.tol,
-        grad="analytic" if args.grad is None else args.grad,
-    )
-    return data, config
 
 
 def _stdout_gone() -> int:

@@ -17,39 +17,18 @@ by lrtui's own rules).
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import shlex
 from pathlib import Path
 
-import numpy as np
-
 from lrtui import __version__
-from lrtui.engine.data import (
-    SYNTHETIC_X_RANGE,
-    DataError,
-    Dataset,
-    _delimiter,
-    _parse_number,
-    _pick_column,
-    _read_text,
-)
-from lrtui.engine.trainer import DIVERGENCE_FACTOR, TrainConfig
+from lrtui.engine.data import Dataset
+from lrtui.engine.state import TrainConfig
+from lrtui.engine.trainer import DIVERGENCE_FACTOR
+from lrtui.export_data import comment_text, data_code, literal
+from lrtui.fileio import write_atomic
 
 TARGETS = ("numpy", "torch")
-INLINE_LIMIT = 1000  # data up to this many points are written into the script
-_WIDTH = 92  # characters per line of written-out numbers
-
-
-def _comment(text: str) -> str:
-    """Text that is safe inside a `#` comment: one line, whatever a file name put in it."""
-    return text.replace("\r", "\\r").replace("\n", "\\n")
-
-
-def _num(value: float) -> str:
-    """A float as Python source that reads back as exactly the same float64."""
-    return repr(float(value))
 
 
 def command_line(data: Dataset, config: TrainConfig) -> str | None:
@@ -59,141 +38,25 @@ def command_line(data: Dataset, config: TrainConfig) -> str | None:
     if kind == "preset":
         args = ["--preset", src["name"]]
     elif kind == "synthetic":
-        args = ["--synthetic", str(src["n"]), "--slope", _num(src["slope"]),
-                "--intercept", _num(src["intercept"]), "--noise", _num(src["noise"]),
+        args = ["--synthetic", str(src["n"]), "--slope", literal(src["slope"]),
+                "--intercept", literal(src["intercept"]), "--noise", literal(src["noise"]),
                 "--seed", str(src["seed"])]
     elif kind == "csv":
         args = ["--data", src["path"], "--x", str(src["x"]), "--y", str(src["y"])]
     else:
         return None
-    args += ["--w0", _num(config.w0), "--b0", _num(config.b0), "--lr", _num(config.lr),
+    args += ["--w0", literal(config.w0), "--b0", literal(config.b0), "--lr", literal(config.lr),
              "--epochs", str(int(config.epochs))]
     if config.grad == "numeric":
-        args += ["--h", _num(config.h)]
+        args += ["--h", literal(config.h)]
     if config.tol is not None:
-        args += ["--tol", _num(config.tol)]
+        args += ["--tol", literal(config.tol)]
     if config.grad != "analytic":
         args += ["--grad", config.grad]
     return "lrtui train " + " ".join(shlex.quote(a) for a in args)
 
 
 # -- the data -------------------------------------------------------------------------------
-
-
-def _array_literal(name: str, values: np.ndarray, to: str) -> str:
-    items = [_num(v) for v in values]
-    lines, line = [], "   "
-    for item in items:
-        if len(line) + len(item) + 2 > _WIDTH:
-            lines.append(line)
-            line = "   "
-        line += " " + item + ","
-    lines.append(line)
-    body = "\n".join(lines)
-    if to == "torch":
-        return f"{name} = torch.tensor([\n{body}\n], dtype=torch.float64)"
-    return f"{name} = np.array([\n{body}\n])"
-
-
-def _cells(line: str, delimiter: str | None) -> list[str]:
-    if delimiter is None:
-        return line.split()
-    return [c.strip() for c in next(csv.reader(io.StringIO(line), delimiter=delimiter))]
-
-
-def _csv_reading(path: str, x: str, y: str, data: Dataset) -> dict:
-    """How the file is laid out (as lrtui's load_csv reads it), and whether numpy.loadtxt
-    with those settings reads exactly data.x and data.y from it."""
-    text = _read_text(Path(path))  # DataError if the file cannot be read any more
-    lines = [(number, line) for number, line in enumerate(text.splitlines(), start=1)
-             if line.strip() and not line.lstrip().startswith("#")]
-    if not lines:
-        raise DataError(f"{path}: the file is empty now; it cannot be exported")
-    number, first = lines[0]
-    delimiter = _delimiter(first)
-    cells = _cells(first, delimiter)
-    header = cells if all(_parse_number(c) is None for c in cells) else None
-    xi = _pick_column(x, header, len(cells), "--x")
-    yi = _pick_column(y, header, len(cells), "--y")
-    reading = dict(delimiter=delimiter, header=header is not None,
-                   skiprows=number if header else 0, xi=xi, yi=yi)
-    try:
-        with np.errstate(all="ignore"):
-            xs, ys = np.loadtxt(path, delimiter=delimiter, skiprows=reading["skiprows"],
-                                usecols=(xi, yi), comments="#", unpack=True,
-                                encoding="utf-8-sig", ndmin=2)
-        reading["loadtxt"] = np.array_equal(xs, data.x) and np.array_equal(ys, data.y)
-    except (OSError, ValueError):
-        reading["loadtxt"] = False
-    return reading
-
-
-def _csv_code(path: str, reading: dict) -> list[str]:
-    d, xi, yi = reading["delimiter"], reading["xi"], reading["yi"]
-    columns = f"x in column {xi} and y in column {yi} (0-based)"
-    if reading["loadtxt"]:
-        return [
-            f"# From a CSV file, {columns}"
-            + (", under a header row." if reading["header"] else "."),
-            f"X, Y = np.loadtxt({path!r}, delimiter={d!r}, skiprows={reading['skiprows']},",
-            f'                  usecols=({xi}, {yi}), unpack=True, encoding="utf-8-sig")',
-        ]
-    # numpy.loadtxt reads this file differently (quoted cells, say): read it by lrtui's rules.
-    split = ("line.split()" if d is None else
-             f"[cell.strip() for cell in next(csv.reader([line], delimiter={d!r}))]")
-    code = [
-        f"# From a CSV file, {columns}, read as lrtui reads it:",
-        "# blank lines and lines starting with # are skipped"
-        + ("; the first row is a header." if reading["header"] else "."),
-        "rows = []",
-        f"with open({path!r}, encoding=\"utf-8-sig\") as f:",
-        "    for line in f.read().splitlines():",
-        "        if line.strip() and not line.lstrip().startswith(\"#\"):",
-        f"            rows.append({split})",
-    ]
-    if reading["header"]:
-        code.append("rows = rows[1:]  # the header")
-    return code + [f"X = np.array([float(row[{xi}]) for row in rows])",
-                   f"Y = np.array([float(row[{yi}]) for row in rows])"]
-
-
-def data_code(data: Dataset, to: str) -> tuple[str, set[str]]:
-    """Python source that defines X and Y as float64 arrays (numpy, or torch tensors), and
-    the modules it needs imported beyond the target's own (numpy for a torch script that
-    loads or generates its data; csv for some files)."""
-    n, src = data.n, data.source
-    imports: set[str] = set()
-    kind = src.get("kind")
-    points = f"{n:,} point{'' if n == 1 else 's'}"
-    if n <= INLINE_LIMIT or kind not in ("synthetic", "csv"):
-        what = {"preset": f"the preset {src.get('name')!r}",
-                "synthetic": "synthetic data", "csv": f"the file {src.get('path')}"}
-        head = f"# The data: {points}, {_comment(what.get(kind, data.name))}, written out."
-        return "\n".join([head, _array_literal("X", data.x, to),
-                          _array_literal("Y", data.y, to)]), imports
-    if kind == "synthetic":
-        low, high = SYNTHETIC_X_RANGE
-        lines = [
-            f"# The data: {points} made as lrtui makes them (NumPy's PCG64 generator, seed "
-            f"{src['seed']}):",
-            f"# x uniform on [{low:g}, {high:g}), y = {src['slope']!r}*x + {src['intercept']!r}"
-            + (f" + Gaussian noise of sigma {src['noise']!r}." if src["noise"] > 0 else "."),
-            f"rng = np.random.default_rng({int(src['seed'])})",
-            f"X = rng.uniform({_num(low)}, {_num(high)}, size={n})",
-            f"Y = {_num(src['slope'])} * X + {_num(src['intercept'])}",
-        ]
-        if src["noise"] > 0:
-            lines.append(f"Y += rng.normal(0.0, {_num(src['noise'])}, size={n})")
-    else:
-        path = os.path.abspath(src["path"])
-        reading = _csv_reading(path, src["x"], src["y"], data)
-        lines = [f"# The data: {points}."] + _csv_code(path, reading)
-        if not reading["loadtxt"] and reading["delimiter"] is not None:
-            imports.add("csv")
-    if to == "torch":
-        lines.append("X, Y = torch.from_numpy(X), torch.from_numpy(Y)  # float64 tensors")
-    imports.add("numpy")
-    return "\n".join(lines), imports
 
 
 # -- the script -----------------------------------------------------------------------------
@@ -233,31 +96,32 @@ def _header(data: Dataset, config: TrainConfig, to: str) -> str:
         f"# mean squared error, in {'NumPy' if to == 'numpy' else 'PyTorch'}. Written by "
         f"lrtui {__version__} (lrtui export --to {to}).",
         "#",
-        f"# Data: {_comment(data.name)}. Gradients: {rule}.",
+        f"# Data: {comment_text(data.name)}. Gradients: {rule}.",
     ]
     if line is not None:
-        parts += ["# The same run in lrtui:", f"#     {_comment(line)}"]
+        parts += ["# The same run in lrtui:", f"#     {comment_text(line)}"]
     parts += ["#", f"# Run it with: python this_file.py   (needs {to}"
               + ("" if to == "numpy" else " and numpy") + "; plots with matplotlib if installed)"]
     return "\n".join(parts)
 
 
 def _settings(config: TrainConfig, to: str) -> str:
-    lines = ["# The run's settings.", "learning_rate = " + _num(config.lr),
+    lines = ["# The run's settings.", "learning_rate = " + literal(config.lr),
              f"epochs = {int(config.epochs)}"]
     if to == "numpy" and config.grad == "numeric":
-        lines.append(f"h = {_num(config.h)}  # the central difference's step")
+        lines.append(f"h = {literal(config.h)}  # the central difference's step")
     if config.tol is not None:
-        lines.append(f"tol = {_num(config.tol)}  # stop once the gradient's length is below this")
+        lines.append(f"tol = {literal(config.tol)}"
+                     "  # stop once the gradient's length is below this")
     if to == "numpy":
-        lines += [f"w = {_num(config.w0)}  # the starting weight",
-                  f"b = {_num(config.b0)}  # and bias"]
+        lines += [f"w = {literal(config.w0)}  # the starting weight",
+                  f"b = {literal(config.b0)}  # and bias"]
     else:
         lines += [
             "# The parameters, with gradient tracking (the notes start from torch.randn;",
             "# this run starts where lrtui's did).",
-            f"w = torch.tensor({_num(config.w0)}, dtype=torch.float64, requires_grad=True)",
-            f"b = torch.tensor({_num(config.b0)}, dtype=torch.float64, requires_grad=True)",
+            f"w = torch.tensor({literal(config.w0)}, dtype=torch.float64, requires_grad=True)",
+            f"b = torch.tensor({literal(config.b0)}, dtype=torch.float64, requires_grad=True)",
         ]
     return "\n".join(lines)
 
@@ -421,56 +285,7 @@ def script(data: Dataset, config: TrainConfig, to: str = "numpy") -> str:
 # -- writing a file -------------------------------------------------------------------------
 
 
-def save(path: str | os.PathLike, text: str, *, force: bool = False) -> Path:
-    """Write `text` to `path` atomically: into a new file in the same directory, then moved
-    into place, so a reader never sees half a script. An existing file is kept (DataError)
-    unless `force`. Any problem is a DataError naming the path."""
-    target = Path(path)
-    if str(path) == "" or target.name in ("", ".", ".."):
-        raise DataError(f"{str(path)!r}: not a file name")
-    if target.is_dir():
-        raise DataError(f"{target}: is a directory; give a file name for the script")
-    if target.exists() and not force:
-        raise DataError(f"{target}: already exists; add --force to overwrite it")
-    directory = target.parent
-    data = text.encode("utf-8")
-    for attempt in range(100):
-        temp = directory / f".{target.name}.{os.getpid()}.{attempt}.tmp"
-        try:
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            break
-        except FileExistsError:
-            continue
-        except OSError as exc:
-            raise DataError(f"{target}: cannot write it ({exc.strerror or exc})") from None
-    else:
-        raise DataError(f"{target}: cannot write it (no free temporary name in {directory})")
-    try:
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            if force:
-                os.replace(temp, target)
-            else:
-                _link_new(temp, target)
-        except OSError as exc:
-            raise DataError(f"{target}: cannot write it ({exc.strerror or exc})") from None
-    finally:
-        if temp.exists():
-            temp.unlink()
-    return target
-
-
-def _link_new(temp: Path, target: Path) -> None:
-    """Move temp to target only if target does not exist (no check-then-write race where
-    the file system allows hard links)."""
-    try:
-        os.link(temp, target)
-    except FileExistsError:
-        raise DataError(f"{target}: already exists; add --force to overwrite it") from None
-    except OSError:  # no hard links here (some network and FAT file systems)
-        if target.exists():
-            raise DataError(f"{target}: already exists; add --force to overwrite it") from None
-        os.replace(temp, target)
+def save(path: str | os.PathLike[str], text: str, *, force: bool = False) -> Path:
+    """Write the script to `path` atomically; an existing file is kept (DataError) unless
+    `force`."""
+    return write_atomic(path, text, overwrite=force)

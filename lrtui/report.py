@@ -10,7 +10,8 @@ from typing import IO
 import numpy as np
 
 from lrtui.engine.data import Dataset
-from lrtui.engine.trainer import COLUMNS, CONVERGED, DIVERGED, TrainConfig, Trainer
+from lrtui.engine.state import COLUMNS, CONVERGED, DIVERGED, TrainConfig
+from lrtui.engine.trainer import Trainer
 
 
 def _finite_or_none(value: float) -> float | None:

@@ -7,7 +7,7 @@ reads another one, in TOML or in JSON of the same shape:
     [[stage]]
     title = "A bad first guess"        # optional (a short name for the stage)
     caption = "Markdown text ..."      # required; {loss}, {w}, ... are filled in
-    set = { w = 10, b = 0 }            # optional; see SETTINGS
+    set = { w = 10, b = 0 }            # optional; see lrtui.settings
     run = 1                            # optional: a number of steps, or "play" (until it
                                        # stops by itself); default 0
 
@@ -28,7 +28,6 @@ Everything wrong with a tour file raises one `DataError` (the command line print
 from __future__ import annotations
 
 import json
-import math
 import string
 import tomllib
 from dataclasses import dataclass, replace
@@ -36,48 +35,26 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Callable
 
-from lrtui.engine.data import DataError
-from lrtui.engine.session import ViewSettings
-from lrtui.engine.trainer import CONVERGED, GRAD_SOURCES, TrainConfig, Trainer
-from lrtui.tui.format import num
-
-MAX_SPEED = 100_000  # the app's limit on steps per frame
-
-def _number(positive: bool = False) -> Callable[[object], float]:
-    def check(value: object) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"must be a number, not {_kind(value)}")
-        value = float(value)
-        if not math.isfinite(value):
-            raise ValueError("must be a finite number")
-        if positive and value <= 0:
-            raise ValueError("must be greater than 0")
-        return value
-
-    return check
+from lrtui import settings
+from lrtui.engine.optim import RULE
+from lrtui.engine.state import CONVERGED, TrainConfig
+from lrtui.engine.trainer import Trainer
+from lrtui.errors import DataError
+from lrtui.fileio import read_text
+from lrtui.present.text import num
+from lrtui.present.view import ViewSettings
 
 
-def _whole(lo: int, hi: int | None = None) -> Callable[[object], int]:
+def _whole(lo: int) -> Callable[[object], int]:
+    """A check for a stage's `run`: a whole number >= lo (not a setting of the table)."""
     def check(value: object) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError(f"must be a whole number, not {_kind(value)}")
-        if value < lo or (hi is not None and value > hi):
-            raise ValueError(f"must be at least {lo}" + (f" and at most {hi:,}" if hi else ""))
+        if value < lo:
+            raise ValueError(f"must be at least {lo}")
         return value
 
     return check
-
-
-def _flag(value: object) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError(f"must be true or false, not {_kind(value)}")
-    return value
-
-
-def _grad(value: object) -> str:
-    if value not in GRAD_SOURCES:
-        raise ValueError(f"must be one of {', '.join(GRAD_SOURCES)}")
-    return str(value)
 
 
 def _kind(value: object) -> str:
@@ -88,21 +65,6 @@ def _kind(value: object) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-SETTINGS: dict[str, Callable[[object], object]] = {
-    "reset": _flag,  # back to epoch 0 at the start (keeping the settings)
-    "w": _number(),  # a new starting w (the run restarts there)
-    "b": _number(),  # a new starting b (the run restarts there)
-    "grad": _grad,  # where the updates' gradients come from
-    "h": _number(positive=True),  # the central-difference step
-    "tol": _number(positive=True),  # convergence tolerance on the gradient norm
-    "lr": _number(positive=True),  # the learning rate
-    "epochs": _whole(1),  # the epoch budget
-    "speed": _whole(1, MAX_SPEED),  # steps per frame while the stage plays
-    "log": _flag,  # loss over epochs on a log scale
-    "tangents": _flag,  # the notes' sample tangents
-    "formulas": _flag,  # the formulas panel instead of the gradients panel
-    "graph": _flag,  # the computation graph instead of the tangent and fit plots
-}
 STAGE_KEYS = ("title", "caption", "set", "run")
 TOUR_KEYS = ("title", "stage")
 
@@ -151,14 +113,7 @@ def load_tour(path: str | Path | None = None) -> Tour:
         return parse_tour(tomllib.loads(builtin_tour_text()), "the built-in tour")
     path = Path(path)
     where = str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"cannot read the tour {where}: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise DataError(f"{where}: not a tour (not a UTF-8 text file)") from None
+    text = read_text(path, "tour")
     if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
         try:
             doc = json.loads(text)
@@ -212,16 +167,16 @@ def _stage(doc: object, where: str, index: int) -> Stage:
     if not isinstance(caption, str) or not caption.strip():
         raise DataError(f"{where}: the caption must be non-empty text")
     _check_placeholders(caption, where)
-    settings = doc.get("set", {})
-    if not isinstance(settings, dict):
-        raise DataError(f"{where}: \"set\" must be a table of settings, not {_kind(settings)}")
-    _no_unknown(settings, tuple(SETTINGS), where, "in \"set\"")
+    values = doc.get("set", {})
+    if not isinstance(values, dict):
+        raise DataError(f"{where}: \"set\" must be a table of settings, not {_kind(values)}")
+    _no_unknown(values, tuple(settings.SETTINGS), where, "in \"set\"")
     checked = {}
-    for key, value in settings.items():
+    for key, value in values.items():
         try:
-            checked[key] = SETTINGS[key](value)
-        except ValueError as exc:
-            raise DataError(f"{where}: set.{key} {exc}") from None
+            checked[key] = settings.from_document(key, value)
+        except DataError as exc:
+            raise DataError(f"{where}: set.{key}: {exc}") from None
     run = doc.get("run", 0)
     if run != "play":
         if isinstance(run, str):
@@ -248,26 +203,11 @@ def _check_placeholders(caption: str, where: str) -> None:
 # -- playing ---------------------------------------------------------------------------------
 
 
-def apply_settings(trainer: Trainer, view: ViewSettings, settings: dict) -> ViewSettings:
-    """Apply one stage's settings to the trainer (in the module's fixed order) and return the
+def apply_settings(trainer: Trainer, view: ViewSettings, values: dict) -> ViewSettings:
+    """Apply one stage's settings to the trainer (in the table's fixed order) and return the
     new view settings."""
-    if "w" in settings or "b" in settings:
-        trainer.set_start(settings.get("w"), settings.get("b"))
-    elif settings.get("reset"):
-        trainer.reset()
-    if "grad" in settings:
-        trainer.set_grad(settings["grad"])
-    if "h" in settings:
-        trainer.set_h(settings["h"])
-    if "tol" in settings:
-        trainer.set_tol(settings["tol"])
-    if "lr" in settings:
-        trainer.set_lr(settings["lr"])
-    if "epochs" in settings:
-        trainer.set_epochs(settings["epochs"])
-    changes = {k: settings[k] for k in ("speed", "log", "tangents", "formulas", "graph")
-               if k in settings}
-    return replace(view, **changes)
+    settings.apply_run(trainer, values)
+    return replace(view, **settings.view_changes(values))
 
 
 def run_stage(trainer: Trainer, stage: Stage) -> None:
@@ -311,7 +251,8 @@ def caption_text(stage: Stage, trainer: Trainer) -> str:
     values = dict(
         epoch=s.epoch, w=s.w, b=s.b, loss=s.loss, dw=s.dw, db=s.db, dw_numeric=s.dw_numeric,
         db_numeric=s.db_numeric, lr=s.lr, h=s.h, n=trainer.data.n, w_start=trainer.start[0],
-        b_start=trainer.start[1], step_w=-s.lr * s.dw, next_w=s.w - s.lr * s.dw, w_opt=opt.w,
+        b_start=trainer.start[1], step_w=RULE.delta(s.dw, s.db, s.lr)[0],
+        next_w=RULE.step(s.w, s.b, s.dw, s.db, s.lr)[0], w_opt=opt.w,
         b_opt=opt.b, loss_opt=opt.loss, lambda_max=lam_max, lambda_min=lam_min,
         critical_lr=theory.critical_lr, step_factor=1.0 - s.lr * lam_max,
     )

@@ -8,7 +8,8 @@ closures from the loss back to the inputs, each adding (+=) its local derivative
 output's gradient into its inputs' gradients: the chain rule.
 
 As in PyTorch, only nodes that need a gradient get one: a leaf made with
-`requires_grad=True` (w and b), and every node computed from one. A leaf's gradient
+`requires_grad=True` (w and b), and every node computed from one (backward runs only
+their closures, each given its node's gradient). A leaf's gradient
 accumulates over backward calls until `zero_grad()` clears it, so a training loop zeroes the
 gradients between steps, as the notes do with `w.grad.zero_()`.
 
@@ -52,7 +53,7 @@ class Node:
         self.inputs = inputs
         self.requires_grad = requires_grad
         self.grad: np.ndarray | None = np.zeros_like(self.value) if requires_grad else None
-        self._backward: Callable[[], None] = lambda: None
+        self._backward: Callable[[np.ndarray], None] = lambda grad: None
 
     def __repr__(self) -> str:
         return f"Node({self.label or self.op}, value={self.value!r}, grad={self.grad!r})"
@@ -75,7 +76,7 @@ class Node:
 
     @staticmethod
     def _accumulate(node: "Node", grad: np.ndarray) -> None:
-        if node.requires_grad:
+        if node.grad is not None:  # exactly when node.requires_grad
             node.grad += _unbroadcast(grad, node.value.shape)
 
     def __add__(self, other: "Node | Number") -> "Node":
@@ -83,9 +84,9 @@ class Node:
         out = self._result(self.value + other.value, "add", (self, other),
                            f"{self.label}+{other.label}")
 
-        def backward() -> None:  # d(a+b)/da = 1, d(a+b)/db = 1
-            Node._accumulate(self, out.grad)
-            Node._accumulate(other, out.grad)
+        def backward(grad: np.ndarray) -> None:  # d(a+b)/da = 1, d(a+b)/db = 1
+            Node._accumulate(self, grad)
+            Node._accumulate(other, grad)
 
         out._backward = backward
         return out
@@ -95,9 +96,9 @@ class Node:
         out = self._result(self.value - other.value, "sub", (self, other),
                            f"{self.label} - {other.label}")
 
-        def backward() -> None:  # d(a-b)/da = 1, d(a-b)/db = -1
-            Node._accumulate(self, out.grad)
-            Node._accumulate(other, -out.grad)
+        def backward(grad: np.ndarray) -> None:  # d(a-b)/da = 1, d(a-b)/db = -1
+            Node._accumulate(self, grad)
+            Node._accumulate(other, -grad)
 
         out._backward = backward
         return out
@@ -107,11 +108,11 @@ class Node:
         out = self._result(self.value * other.value, "mul", (self, other),
                            f"{self.label}*{other.label}")
 
-        def backward() -> None:  # d(a*b)/da = b, d(a*b)/db = a
+        def backward(grad: np.ndarray) -> None:  # d(a*b)/da = b, d(a*b)/db = a
             if self.requires_grad:
-                Node._accumulate(self, other.value * out.grad)
+                Node._accumulate(self, other.value * grad)
             if other.requires_grad:
-                Node._accumulate(other, self.value * out.grad)
+                Node._accumulate(other, self.value * grad)
 
         out._backward = backward
         return out
@@ -122,9 +123,9 @@ class Node:
         k = float(k)
         out = self._result(self.value**k, "pow", (self,), "square" if k == 2 else f"**{k:g}")
 
-        def backward() -> None:  # d(a^k)/da = k*a^(k-1)
+        def backward(grad: np.ndarray) -> None:  # d(a^k)/da = k*a^(k-1)
             local = 2.0 * self.value if k == 2 else k * self.value ** (k - 1)
-            Node._accumulate(self, local * out.grad)
+            Node._accumulate(self, local * grad)
 
         out._backward = backward
         return out
@@ -132,8 +133,8 @@ class Node:
     def __neg__(self) -> "Node":
         out = self._result(-self.value, "neg", (self,), f"-{self.label}")
 
-        def backward() -> None:  # d(-a)/da = -1
-            Node._accumulate(self, -out.grad)
+        def backward(grad: np.ndarray) -> None:  # d(-a)/da = -1
+            Node._accumulate(self, -grad)
 
         out._backward = backward
         return out
@@ -150,8 +151,8 @@ class Node:
     def sum(self) -> "Node":
         out = self._result(self.value.sum(), "sum", (self,), "sum")
 
-        def backward() -> None:  # d(sum a)/da_i = 1
-            Node._accumulate(self, np.broadcast_to(out.grad, self.value.shape))
+        def backward(grad: np.ndarray) -> None:  # d(sum a)/da_i = 1
+            Node._accumulate(self, np.broadcast_to(grad, self.value.shape))
 
         out._backward = backward
         return out
@@ -160,8 +161,8 @@ class Node:
         n = self.value.size
         out = self._result(self.value.mean(), "mean", (self,), "mean")
 
-        def backward() -> None:  # d(mean a)/da_i = 1/n
-            Node._accumulate(self, np.broadcast_to(out.grad / n, self.value.shape))
+        def backward(grad: np.ndarray) -> None:  # d(mean a)/da_i = 1/n
+            Node._accumulate(self, np.broadcast_to(grad / n, self.value.shape))
 
         out._backward = backward
         return out
@@ -183,7 +184,8 @@ class Node:
         if self.requires_grad:
             self.grad = np.ones_like(self.value)  # dL/dL = 1
         for node in reversed(order):
-            node._backward()
+            if node.grad is not None:  # a node that needs no gradient passes none back
+                node._backward(node.grad)
 
     def zero_grad(self) -> None:
         if self.requires_grad:
@@ -261,53 +263,8 @@ class AutogradGradient:
         self.w.value = np.asarray(w, dtype=np.float64)
         self.b.value = np.asarray(b, dtype=np.float64)
         build_loss(self.x, self.y, self.w, self.b).backward()
-        dw, db = float(self.w.grad), float(self.b.grad)
+        w_grad, b_grad = self.w.grad, self.b.grad
+        assert w_grad is not None and b_grad is not None  # leaves made with requires_grad
+        dw, db = float(w_grad), float(b_grad)
         zero_grad((self.w, self.b))
-        return dw, db
-
-
-TORCH_MISSING = (
-    "--grad torch needs PyTorch, which is not installed here; install it with "
-    "pip install 'lrtui[torch]' (or pip install torch==2.13.0), or choose --grad autograd"
-)
-
-
-def import_torch():
-    """The torch module, or a DataError that says how to install it (torch is optional)."""
-    from lrtui.engine.data import DataError
-
-    try:
-        import torch
-    except (ImportError, OSError) as exc:  # OSError: a torch whose native libraries fail
-        detail = "" if isinstance(exc, ModuleNotFoundError) else f" ({exc})"
-        raise DataError(TORCH_MISSING + detail) from None
-    return torch
-
-
-class TorchGradient:
-    """(dL/dw, dL/db) from PyTorch's autograd, in float64: the notes' PyTorch section.
-
-    The same loss, forward and backward, as `AutogradGradient`, but in a real framework:
-    w and b are tensors with requires_grad=True, `l.backward()` fills w.grad and b.grad, and
-    the gradients are zeroed after each step.
-    """
-
-    def __init__(self, x: np.ndarray, y: np.ndarray) -> None:
-        torch = import_torch()
-        self._torch = torch
-        self.x = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float64))
-        self.y = torch.from_numpy(np.ascontiguousarray(y, dtype=np.float64))
-        self.w = torch.zeros((), dtype=torch.float64, requires_grad=True)
-        self.b = torch.zeros((), dtype=torch.float64, requires_grad=True)
-
-    def __call__(self, w: float, b: float) -> tuple[float, float]:
-        with self._torch.no_grad():
-            self.w.fill_(w)
-            self.b.fill_(b)
-        y_hat = self.w * self.x + self.b
-        loss = ((self.y - y_hat) ** 2).mean()
-        loss.backward()
-        dw, db = self.w.grad.item(), self.b.grad.item()
-        self.w.grad.zero_()
-        self.b.grad.zero_()
         return dw, db

@@ -9,22 +9,18 @@ from __future__ import annotations
 import csv
 import io
 import math
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+from lrtui.errors import DataError as DataError  # re-exported: callers import it from here
+from lrtui.fileio import read_text
 
 # Squares of values beyond this overflow float64 once summed over many points
 # (1e150 ** 2 = 1e300; float64 tops out near 1.8e308).
 MAX_ABS_VALUE = 1e150
-# How many bytes are sniffed for NUL bytes to tell a binary file from a text file.
-_SNIFF_BYTES = 8192
-
-
-class DataError(ValueError):
-    """Bad input data or settings, with a message meant for the user."""
-
 
 @dataclass(frozen=True)
 class Dataset:
@@ -37,7 +33,7 @@ class Dataset:
     x: np.ndarray
     y: np.ndarray
     name: str
-    source: dict = field(default_factory=dict)
+    source: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         x = np.ascontiguousarray(self.x, dtype=np.float64)
@@ -137,7 +133,7 @@ def preset(name: str) -> Preset:
     x = np.array(_SEED_X)
     y = p["slope"] * x + p["intercept"]
     data = Dataset(x, y, name=f"preset {name}", source={"kind": "preset", "name": name})
-    return Preset(data, p["w0"], p["b0"], p["lr"], p["epochs"], p["h"])
+    return Preset(data, p["w0"], p["b0"], p["lr"], int(p["epochs"]), p["h"])
 
 
 # Synthetic x values are drawn uniformly from this interval (the seed example's range).
@@ -177,14 +173,15 @@ def synthetic(
     return Dataset(x, y, name=name, source=recipe)
 
 
-def _parse_number(text: str) -> float | None:
+def parse_number(text: str) -> float | None:
+    """A CSV cell as a float, or None when it is not a number."""
     try:
         return float(text)
     except ValueError:
         return None
 
 
-def _pick_column(spec: str | int, header: list[str] | None, width: int, flag: str) -> int:
+def pick_column(spec: str | int, header: list[str] | None, width: int, flag: str) -> int:
     """Turn a --x/--y value (a header name or a 0-based index) into a column index."""
     text = str(spec).strip()
     if header is not None and text in header:
@@ -205,36 +202,29 @@ def _pick_column(spec: str | int, header: list[str] | None, width: int, flag: st
     raise DataError(f"{flag} {text!r}: no such column; the header has {', '.join(header)}")
 
 
-def _read_text(path: Path) -> str:
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
-    except NotADirectoryError:
-        raise DataError(f"{path}: no such file (a part of the path is not a directory)") from None
-    except OSError as exc:  # permission denied on a directory on the way, a loop, ...
-        raise DataError(f"{path}: cannot open it ({exc.strerror or exc})") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise DataError(f"{path}: is a directory, not a CSV file")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read it ({exc.strerror or exc})") from None
-    if b"\x00" in raw[:_SNIFF_BYTES]:
-        raise DataError(f"{path}: looks like a binary file, not a CSV text file")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            f"{path}: is not UTF-8 text (bad byte at offset {exc.start}); save it as a UTF-8 CSV"
-        ) from None
-
-
-def _delimiter(first_line: str) -> str | None:
+def delimiter_of(first_line: str) -> str | None:
+    """The column separator of a CSV file, from its first data line: a comma, semicolon or
+    tab, or None for whitespace."""
     for d in (",", ";", "\t"):
         if d in first_line:
             return d
-    return None  # whitespace-separated
+    return None
+
+
+def split_cells(line: str, delimiter: str | None) -> list[str]:
+    """One CSV line's cells, stripped, as lrtui reads them."""
+    if delimiter is None:
+        return line.split()
+    return [c.strip() for c in next(csv.reader(io.StringIO(line), delimiter=delimiter))]
+
+
+def content_lines(text: str) -> list[tuple[int, str]]:
+    """(line number, line) of the lines that are neither blank nor comments (#)."""
+    return [
+        (number, line)
+        for number, line in enumerate(text.splitlines(), start=1)
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
 
 
 def load_csv(path: str | Path, x: str | int = 0, y: str | int = 1) -> Dataset:
@@ -247,24 +237,13 @@ def load_csv(path: str | Path, x: str | int = 0, y: str | int = 1) -> Dataset:
     if isinstance(path, str) and not path.strip():
         raise DataError("--data needs a file name, got an empty one")
     path = Path(path)
-    text = _read_text(path)
-    lines = [
-        (number, line)
-        for number, line in enumerate(text.splitlines(), start=1)
-        if line.strip() and not line.lstrip().startswith("#")
-    ]
+    lines = content_lines(read_text(path, "CSV file"))
     if not lines:
         raise DataError(f"{path}: the file is empty")
-    delimiter = _delimiter(lines[0][1])
-
-    def cells(line: str) -> list[str]:
-        if delimiter is None:
-            return line.split()
-        return [c.strip() for c in next(csv.reader(io.StringIO(line), delimiter=delimiter))]
-
-    rows = [(number, cells(line)) for number, line in lines]
+    delimiter = delimiter_of(lines[0][1])
+    rows = [(number, split_cells(line, delimiter)) for number, line in lines]
     first_number, first = rows[0]
-    parsed_first = [_parse_number(c) for c in first]
+    parsed_first = [parse_number(c) for c in first]
     header: list[str] | None = None
     if all(v is None for v in parsed_first):
         header = first
@@ -280,8 +259,8 @@ def load_csv(path: str | Path, x: str | int = 0, y: str | int = 1) -> Dataset:
         raise DataError(
             f"{path}: has only one data row; a line needs at least two points with different x"
         )
-    xi = _pick_column(x, header, width, "--x")
-    yi = _pick_column(y, header, width, "--y")
+    xi = pick_column(x, header, width, "--x")
+    yi = pick_column(y, header, width, "--y")
 
     def where(number: int, col: int) -> str:
         if header is None:
@@ -298,7 +277,7 @@ def load_csv(path: str | Path, x: str | int = 0, y: str | int = 1) -> Dataset:
                 f"{width}; every row needs the same number of cells"
             )
         for target, col in ((xs, xi), (ys, yi)):
-            value = _parse_number(row[col])
+            value = parse_number(row[col])
             if value is None:
                 raise DataError(f"{where(number, col)}: {row[col]!r} is not a number")
             if not math.isfinite(value):

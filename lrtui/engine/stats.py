@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
 from lrtui.engine.data import Dataset
 
+_F = TypeVar("_F", float, np.ndarray)  # a Python float, or an array of float64 values
 _SMALLEST_NORMAL = float(np.finfo(np.float64).tiny)  # 2.2e-308
 
 
@@ -102,20 +104,21 @@ class SufficientStats:
         return cls(n, x_mean, y_mean, sxx / n if unique else 0.0, w_opt, b_opt, sse / n, unique)
 
     # The methods below take Python floats or NumPy arrays alike (elementwise arithmetic only;
-    # products instead of ** so that Python floats overflow to inf instead of raising).
+    # products instead of ** so that Python floats overflow to inf instead of raising): floats
+    # give floats, and an array w (with a float b or an array b) gives arrays.
 
-    def loss(self, w, b):
+    def loss(self, w: _F, b: float | _F) -> _F:
         """L(w, b) as a sum of non-negative terms."""
         d = w - self.w_opt
         c = b - (self.y_mean - w * self.x_mean)
         return self.sse_min_n + self.sxx_n * d * d + c * c
 
-    def gradient(self, w, b):
+    def gradient(self, w: _F, b: float | _F) -> tuple[_F, _F]:
         """Analytic (dL/dw, dL/db)."""
         c = b - (self.y_mean - w * self.x_mean)
         return 2.0 * (self.sxx_n * (w - self.w_opt) + c * self.x_mean), 2.0 * c
 
-    def central_difference(self, w, b, h):
+    def central_difference(self, w: _F, b: float | _F, h: float) -> tuple[_F, _F]:
         """(L(w+h) - L(w-h)) / (2h) and (L(b+h) - L(b-h)) / (2h), evaluated, not derived."""
         loss = self.loss
         return (

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lrtui.engine.optim import RULE
 from lrtui.engine.stats import SufficientStats
 
 
@@ -65,8 +66,8 @@ class Theory:
 
     @property
     def critical_lr(self) -> float:
-        """Above 2/lambda_max plain gradient descent diverges."""
-        return 2.0 / self.eigenvalues[1]
+        """The update rule's stability bound on this loss: 2/lambda_max for plain descent."""
+        return RULE.critical_lr(self.eigenvalues[1])
 
     @property
     def best_lr(self) -> float:
@@ -82,7 +83,7 @@ class Theory:
     def distance(self, w: float, b: float) -> float | None:
         """Euclidean distance from (w, b) to the optimum, or None if it is not unique."""
         opt = self.optimum
-        if opt.w is None:
+        if opt.w is None or opt.b is None:  # both None together
             return None
         return math.hypot(w - opt.w, b - opt.b)
 

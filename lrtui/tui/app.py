@@ -1,152 +1,104 @@
 """LrtuiApp: one training run, five views of it, and the keys that drive it.
 
-The app owns the `Trainer` and publishes its `TrainingState` in the `state` reactive; the
-views are bound to it and only draw. Keys become trainer calls. Playing runs `speed`
-engine steps per timer tick and renders once; the plots are refreshed at a lower rate than
-the numbers while playing, because they cost most of the bytes sent to the terminal.
+The app owns the `Trainer` and three vars: `frame` (the `Frame` of the latest publish),
+`view` (the `ViewSettings`) and `playing`. It makes one Frame per publish and hands it down:
+the number panels are data-bound to it, the plots are given it in turn. Views only draw a
+Frame. Keys become trainer calls or a new `view`; CSS classes follow from `view`. Playing runs
+`view.speed` engine steps per timer tick and publishes once; the plots are redrawn at a lower
+rate than the numbers, because they cost most of the bytes sent to the terminal.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
 
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Static
 
+from lrtui import settings
 from lrtui.engine.data import Dataset
 from lrtui.engine.ladder import ladder_step, nice_step
-from lrtui.engine.scenes import fit_sample, fit_scene, w_window
-from lrtui.engine.session import ViewSettings
-from lrtui.engine.trainer import CONVERGED, DIVERGED, TrainConfig, Trainer, TrainingState
-from lrtui.tui.files import FileActions
-from lrtui.tui.messages import status_message
+from lrtui.engine.state import CONVERGED, DIVERGED, TrainConfig, TrainingState
+from lrtui.engine.trainer import Trainer
+from lrtui.errors import DataError
+from lrtui.present.frame import Frame, Run
+from lrtui.present.view import ViewSettings
+from lrtui.tui import files
+from lrtui.tui.commands import CommandError, parse_command
+from lrtui.tui.keybar import KeyBar
+from lrtui.tui.keys import KEYS
 from lrtui.tui.options import AppOptions
-from lrtui.tui.prompt import PromptActions, PromptBar
+from lrtui.tui.palette import app_commands
+from lrtui.tui.prompt import PromptBar
 from lrtui.tui.views.formula import FormulaView
 from lrtui.tui.views.graph import GraphView
 from lrtui.tui.views.numbers import GradientsView, ParametersView
-from lrtui.tui.views.plots import FitView, LossHistoryView, TangentView
+from lrtui.tui.views.plots import FitView, LossHistoryView, StatePlot, TangentView
+from lrtui.tui.widgets import MainScreen, MessageBar
 
 MIN_SIZE = (60, 18)  # below this the app asks for a larger terminal
-MAX_SPEED = 100_000  # engine steps per frame
 FRAME_BUDGET = 0.6  # share of a frame the O(N) gradient sources may spend stepping
 DEFAULT_TOL = 1e-8  # the app stops playing when the gradient norm falls below this
 
 
-class MessageBar(Static):
-    """One or two lines that say what is happening and what to press; repainted only
-    when its text changes."""
-
-    def show(self, text: str, tone: str) -> None:
-        if (text, tone) != getattr(self, "_shown", None):
-            self._shown = (text, tone)
-            self.update(text)
-            self.set_classes(f"-{tone}" if tone else "")
-
-    @property
-    def text(self) -> str:
-        return self._shown[0]
-
-
-class MainScreen(Screen):
-    """The app's screen; it tells the app when the terminal changes size."""
-
-    def on_resize(self) -> None:
-        self.app.check_size(self)
-
-
-class LrtuiApp(FileActions, PromptActions, App[None]):
+class LrtuiApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "lrtui"
     ENABLE_COMMAND_PALETTE = True
 
-    BINDINGS = [
-        Binding("space", "toggle_play", "play/pause", id="play"),
-        Binding("n,right", "step", "step", id="step"),
-        Binding("left", "back", "back", id="back"),
-        Binding("r", "reset", "reset", id="reset"),
-        Binding("plus,equals_sign", "lr_up", "lr+", key_display="+", id="lr-up"),
-        Binding("minus", "lr_down", "lr-", key_display="-", id="lr-down"),
-        Binding("right_square_bracket", "faster", "faster", key_display="]", show=False),
-        Binding("left_square_bracket", "slower", "slower", key_display="[", show=False),
-        Binding("w", "move('w', -1)", "w down", show=False),
-        Binding("W", "move('w', 1)", "w up", show=False),
-        Binding("b", "move('b', -1)", "b down", show=False),
-        Binding("B", "move('b', 1)", "b up", show=False),
-        Binding("colon", "prompt", "set", key_display=":"),
-        Binding("l", "toggle_log", "log", show=False),
-        Binding("t", "toggle_samples", "tangents", show=False),
-        Binding("f", "toggle_formula", "formulas", show=False),
-        Binding("g", "toggle_graph", "graph", show=False),
-        Binding("x", "export_code", "export code", show=False),
-        Binding("ctrl+s", "save_session", "save", show=False),
-        Binding("e", "export_history", "export CSV", show=False),
-        Binding("s", "screenshot", "screenshot", show=False),
-        Binding("z", "zoom", "zoom", show=False),
-        Binding("question_mark,f1", "help", "help", key_display="?"),
-        Binding("q", "quit", "quit"),
-    ]
+    BINDINGS = KEYS
 
     # `var`, not `reactive`: on an App a repainting reactive repaints the whole screen on
     # every assignment (measured: 18.7 KB a frame); the views bound to these repaint only
     # the cells that changed.
-    state: var[TrainingState] = var(None)
+    frame: var[Frame] = var(None, always_update=True)  # type: ignore[arg-type]
+    view: var[ViewSettings] = var(ViewSettings())
     playing: var[bool] = var(False)
-    speed: var[int] = var(1)
 
     # The message bar's hint when nothing else is to be said.
     HINT = "space play · n step · ← back · +/- learning rate · : exact values · ? all keys"
 
-    def __init__(
-        self, trainer: Trainer, options: AppOptions | None = None, view: ViewSettings | None = None
-    ) -> None:
+    def __init__(self, trainer: Trainer, options: AppOptions | None = None,
+                 view: ViewSettings | None = None) -> None:
         super().__init__()
-        self.initial_view = view  # a resumed session's speed, log scale, tangents, formulas
         self.options = options or AppOptions()
         if trainer.state.tol is None:
             trainer.set_tol(DEFAULT_TOL)  # so that playing stops by itself at convergence
         self.trainer = trainer
         self.data = trainer.data
-        self._frame = 0
-        self._fit_sample = fit_sample(self.data)
-        self.set_reactive(LrtuiApp.state, self.trainer.state)
+        self.run_info = Run.of(trainer)
+        self._frame_count = 0
+        self._lrtui_ready = False
+        self.set_reactive(LrtuiApp.view, view or ViewSettings())
+        self.set_reactive(LrtuiApp.frame, self._make_frame())
 
     # -- layout --------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        trainer = self.trainer
         ascii_only = self.options.ascii
         with Vertical(id="main"):
             with Horizontal(id="numbers"):
-                self.parameters = ParametersView(trainer.theory, id="parameters").data_bind(
-                    LrtuiApp.state, LrtuiApp.playing, LrtuiApp.speed
-                )
+                self.parameters = ParametersView(id="parameters").data_bind(LrtuiApp.frame)
                 yield self.parameters
-                self.gradients = GradientsView(self.data, trainer.stats, id="gradients").data_bind(
-                    LrtuiApp.state, LrtuiApp.playing
-                )
+                self.gradients = GradientsView(id="gradients").data_bind(LrtuiApp.frame)
                 yield self.gradients
-                self.formula_view = FormulaView(self.data, id="formula").data_bind(LrtuiApp.state)
+                self.formula_view = FormulaView(id="formula").data_bind(LrtuiApp.frame)
                 yield self.formula_view
             with Horizontal(id="plots"):
-                # The plots are given the state by _publish, in turn while playing.
-                self.loss_view = LossHistoryView(
-                    trainer.history, ascii_only=ascii_only, id="loss-plot"
-                )
+                # The plots are given the frame by _publish, in turn while playing.
+                self.loss_view = LossHistoryView(ascii_only=ascii_only, id="loss-plot")
                 yield self.loss_view
-                self.tangent_view = TangentView(
-                    trainer.theory, trainer.start[0], ascii_only=ascii_only, id="tangent-plot"
-                )
+                self.tangent_view = TangentView(ascii_only=ascii_only, id="tangent-plot")
                 yield self.tangent_view
-                self.fit_view = FitView(
-                    self.data, trainer.theory, ascii_only=ascii_only, id="fit-plot"
-                )
+                self.fit_view = FitView(ascii_only=ascii_only, id="fit-plot")
                 yield self.fit_view
-                self.graph_view = GraphView(self.data, id="graph")
+                self.graph_view = GraphView(id="graph")
                 yield self.graph_view
         self.message = MessageBar(id="message")
         yield self.message
@@ -154,23 +106,20 @@ class LrtuiApp(FileActions, PromptActions, App[None]):
         yield self.prompt_bar
         self.too_small = Static("", id="too-small")
         yield self.too_small
-        yield Footer()
+        self.key_bar = KeyBar(id="keys")
+        yield self.key_bar
 
     def on_mount(self) -> None:
+        self._lrtui_ready = True  # composed: the watchers below may use the widgets
         self._timer = self.set_interval(1 / self.options.fps, self._tick, pause=True)
         self.screen.set_class(self.options.ascii, "-ascii")
-        self.prompt_input = self.query_one("#prompt-input", Input)
-        self.prompt_error = self.query_one("#prompt-error", Label)
-        if self.initial_view is not None:
-            self.apply_view(self.initial_view)
-        self._publish()
-        self._show_message()
+        self.watch_view(self.view)
         self.check_size(self.screen)
 
-    def get_default_screen(self) -> Screen:
+    def get_default_screen(self) -> Screen[None]:
         return MainScreen(id="_default")
 
-    def check_size(self, screen: Screen) -> None:
+    def check_size(self, screen: Screen[Any]) -> None:
         """Below MIN_SIZE, hide the panels and ask for a larger terminal."""
         width, height = screen.size
         small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
@@ -181,21 +130,28 @@ class LrtuiApp(FileActions, PromptActions, App[None]):
                 f"{width}x{height}: please make it larger"
             )
 
-    # -- publishing state ----------------------------------------------------------------
+    # -- publishing ----------------------------------------------------------------------
 
     @property
-    def plots(self):
+    def state(self) -> TrainingState:
+        return self.frame.state
+
+    @property
+    def plots(self) -> tuple[StatePlot | GraphView, ...]:
         """The views drawn at the plot rate; the graph view takes the place of two when on."""
-        if self.screen_stack[0].has_class("-graph"):  # the main screen, even under help
+        if self.view.graph:
             return (self.loss_view, self.graph_view)
         return (self.loss_view, self.tangent_view, self.fit_view)
 
+    def _make_frame(self) -> Frame:
+        return Frame.of(self.run_info, self.trainer, self.view, self.playing)
+
     def _publish(self, plots: bool = True) -> None:
-        """Show the trainer's state: the numbers always, the plots if asked."""
-        self.state = self.trainer.state
+        """A new frame from the trainer: the numbers always, the plots if asked."""
+        self.frame = self._make_frame()
         if plots:
             for view in self.plots:
-                view.state = self.state
+                view.frame = self.frame
 
     def _publish_soon(self) -> None:
         """After a key: the numbers in this frame, the plots in the next one, so that the
@@ -203,76 +159,50 @@ class LrtuiApp(FileActions, PromptActions, App[None]):
         self._publish(plots=False)
         self.call_after_refresh(self._publish)
 
-    def watch_state(self) -> None:
-        if self.is_mounted:
-            self._show_message()
-            self._refresh_bindings_if_changed()
+    def watch_frame(self, frame: Frame | None) -> None:
+        if frame is not None and self._lrtui_ready:
+            text, tone = frame.message
+            self.message.show(text or self.HINT, tone)
+            self.key_bar.refresh_if_changed()
+
+    def watch_view(self, view: ViewSettings) -> None:
+        """CSS classes follow the view; a new frame shows it."""
+        if self._lrtui_ready:
+            main = self.screen_stack[0]
+            main.set_class(view.formulas, "-formula")
+            main.set_class(view.graph, "-graph")
+            self._publish()
 
     def watch_playing(self) -> None:
-        if self.is_mounted:
-            self._show_message()
-            self._refresh_bindings_if_changed()
-
-    _GREYABLE = ("step", "back", "reset", "toggle_play")
-
-    def _refresh_bindings_if_changed(self) -> None:
-        """Grey out or restore keys in the footer, but only when one of them changed: the
-        footer is rebuilt on every refresh_bindings(), which repaints the whole screen."""
-        enabled = tuple(self.check_action(action, ()) for action in self._GREYABLE)
-        if enabled != getattr(self, "_enabled", None):
-            self._enabled = enabled
-            self.refresh_bindings()
-
-    def _show_message(self) -> None:
-        trainer = self.trainer
-        text, tone = status_message(
-            self.state, trainer.theory, trainer.divergence_bound, self.playing, self.speed
-        )
-        self.message.show(text or self.HINT, tone)
+        if self._lrtui_ready:
+            self._publish(plots=not self.playing)  # the plots catch up when it pauses
 
     # -- playing -------------------------------------------------------------------------
 
     def _tick(self) -> None:
         if not self.playing:
             return
-        self._advance(self.speed)
-        self._frame += 1
-        stop = not self.trainer.can_step or self.trainer.state.status == CONVERGED
-        if stop:
-            self._set_playing(False)
-        else:
-            # One plot every plot_every frames, in turn: never three plots in one frame.
-            self._publish(plots=False)
-            if self._frame % self.options.plot_every == 0:
-                view = self.plots[self._frame // self.options.plot_every % len(self.plots)]
-                view.state = self.state
-
-    def _advance(self, steps: int) -> None:
-        """Run up to `steps` epochs, but stop within about one frame's time: the autograd
-        and torch gradient sources cost O(N) a step, so a large run must not freeze the
-        app (the analytic and numeric sources are O(1) and always run them all)."""
-        trainer = self.trainer
-        if trainer.grad in ("analytic", "numeric"):
-            trainer.run(steps)
-            return
         deadline = time.perf_counter() + FRAME_BUDGET / self.options.fps
-        done = 0
-        while done < steps and time.perf_counter() < deadline and trainer.can_step:
-            before = trainer.state.epoch
-            trainer.run(1)
-            done += 1
-            if trainer.state.epoch == before or trainer.state.status == CONVERGED:
-                break
+        self.trainer.run(self.view.speed, deadline=deadline)
+        self._frame_count += 1
+        if not self.trainer.can_step or self.trainer.state.status == CONVERGED:
+            self._set_playing(False)
+            return
+        # One plot every plot_every frames, in turn: never three plots in one frame.
+        self._publish(plots=False)
+        every = self.options.plot_every
+        if self._frame_count % every == 0:
+            plots = self.plots
+            plots[self._frame_count // every % len(plots)].frame = self.frame
 
     def _set_playing(self, on: bool) -> None:
         if on == self.playing:
             return
-        self.playing = on
         if on:
             self._timer.resume()
         else:
             self._timer.pause()
-            self._publish()  # the plots catch up with the last frames
+        self.playing = on
 
     # -- actions -------------------------------------------------------------------------
 
@@ -294,95 +224,74 @@ class LrtuiApp(FileActions, PromptActions, App[None]):
     def action_toggle_play(self) -> None:
         self._set_playing(not self.playing)
 
-    def action_step(self) -> None:
+    def _do(self, change: Any, *args: Any) -> None:
+        """Pause, make one trainer call, and show its effect."""
         self._set_playing(False)
-        self.trainer.step()
+        change(*args)
         self._publish_soon()
+
+    def action_step(self) -> None:
+        self._do(self.trainer.step)
 
     def action_back(self) -> None:
-        self._set_playing(False)
-        self.trainer.back()
-        self._publish_soon()
+        self._do(self.trainer.back)
 
     def action_reset(self) -> None:
-        self._set_playing(False)
-        self.trainer.reset()
-        self._publish_soon()
+        self._do(self.trainer.reset)
 
     def action_lr_up(self) -> None:
-        self._change_lr(ladder_step(self.state.lr, +1))
+        self.apply_settings({"lr": ladder_step(self.state.lr, +1)})
 
     def action_lr_down(self) -> None:
-        self._change_lr(ladder_step(self.state.lr, -1))
+        self.apply_settings({"lr": ladder_step(self.state.lr, -1)})
 
-    def _change_lr(self, lr: float) -> None:
-        was_diverged = self.state.status == DIVERGED
-        self.trainer.set_lr(lr)
-        if was_diverged:
-            self._set_playing(False)
-        self._publish_soon()
+    def apply_settings(self, values: dict[str, Any]) -> None:
+        """Apply checked settings of the table (run and view ones). A change of lr plays on;
+        any other run setting pauses. Raises DataError if a value does not fit the run."""
+        run = {k: v for k, v in values.items() if k in settings.RUN}
+        if run:
+            diverged = self.state.status == DIVERGED
+            if set(run) != {"lr"} or diverged:  # a diverged run restarts with the new rate
+                self._set_playing(False)
+            settings.apply_run(self.trainer, run)
+            self._publish_soon()
+        view = settings.view_changes(values)
+        if view:
+            self.view = replace(self.view, **view)
 
     def action_faster(self) -> None:
-        self.speed = min(MAX_SPEED, int(ladder_step(self.speed, +1)))
-        self._show_message()
+        speed = min(settings.MAX_SPEED, int(ladder_step(self.view.speed, +1)))
+        self.view = replace(self.view, speed=speed)
 
     def action_slower(self) -> None:
-        if self.speed > 1:
-            self.speed = max(1, int(ladder_step(self.speed, -1)))
-        self._show_message()
+        if self.view.speed > 1:
+            self.view = replace(self.view, speed=max(1, int(ladder_step(self.view.speed, -1))))
 
     def action_move(self, which: str, direction: int) -> None:
         """Move w or b by a view-sized step and restart the run from there."""
-        state, trainer = self.state, self.trainer
-        w, b = (state.w, state.b) if state.finite else trainer.start
+        state, frame = self.state, self.frame
+        w, b = (state.w, state.b) if state.finite else self.trainer.start
         if which == "w":
-            window = w_window(
-                trainer.theory, trainer.start[0], state, self.tangent_view.show_samples
-            )
-            w += direction * nice_step(window[1] - window[0])
+            lo, hi = frame.w_window()
+            w += direction * nice_step(hi - lo)
         else:
-            ylo, yhi = fit_scene(self._fit_sample, trainer.theory, state).ylim
+            ylo, yhi = frame.fit_scene().ylim
             b += direction * nice_step(yhi - ylo)
-        self._restart_from(w, b)
+        self.apply_settings({"w": w, "b": b})
 
-    def _restart_from(self, w: float, b: float) -> None:
-        self._set_playing(False)
-        self.trainer.set_start(w, b)
-        self.tangent_view.start_w = self.trainer.start[0]
-        self._publish_soon()
-
-    def action_toggle_log(self) -> None:
-        self.loss_view.log_scale = not self.loss_view.log_scale
-
-    def action_toggle_samples(self) -> None:
-        self.tangent_view.show_samples = not self.tangent_view.show_samples
-
-    def action_toggle_graph(self) -> None:
-        """Swap the tangent and fit plots for the computation graph of the loss, and back."""
-        self.screen.toggle_class("-graph")
-        self._publish()
-
-    def action_toggle_formula(self) -> None:
-        """Swap the gradients panel for the formulas with the current numbers, and back."""
-        self.screen.toggle_class("-formula")
+    def action_toggle(self, name: str) -> None:
+        """Flip one of the view's flags: log, tangents, formulas, graph."""
+        self.view = replace(self.view, **{name: not getattr(self.view, name)})
 
     def action_zoom(self) -> None:
         screen = self.screen
         if screen.maximized is not None:
             screen.minimize()
             return
-        focused = self.focused
-        panels = (
-            self.parameters,
-            self.gradients,
-            self.formula_view,
-            self.loss_view,
-            self.tangent_view,
-            self.fit_view,
-            self.graph_view,
-        )
-        target = focused if focused in panels else self.loss_view
-        screen.maximize(target, container=False)
+        panels = (self.parameters, self.gradients, self.formula_view, self.loss_view,
+                  self.tangent_view, self.fit_view, self.graph_view)
+        target = self.focused if self.focused in panels else self.loss_view
+        screen.maximize(target, container=False)  # type: ignore[arg-type]
 
     def action_help(self) -> None:
         # Imported here: the help's Markdown widget costs ~40 ms of start-up otherwise.
@@ -391,33 +300,48 @@ class LrtuiApp(FileActions, PromptActions, App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
+    # -- the prompt ----------------------------------------------------------------------
+
+    def action_prompt(self, text: str = "") -> None:
+        self._set_playing(False)
+        self.prompt_bar.open(text)
+
+    def on_prompt_bar_submitted(self, message: PromptBar.Submitted) -> None:
+        try:
+            command = parse_command(message.text)
+            self.apply_settings({command.name: command.value})
+        except (CommandError, DataError) as exc:
+            self.prompt_bar.show_error(str(exc))
+            return
+        self.prompt_bar.close()
+
+    def on_prompt_bar_closed(self) -> None:
+        self.loss_view.focus()
+
+    # -- files ---------------------------------------------------------------------------
+
+    def _say(self, message: tuple[str, str]) -> None:
+        self.message.show(*message)
+
+    def action_save_session(self) -> None:
+        self._set_playing(False)
+        self._say(files.save_session(self.trainer, self.view))
+
+    def action_export_history(self) -> None:
+        self._set_playing(False)
+        self._say(files.export_history(self.trainer))
+
+    def action_screenshot(self) -> None:
+        self._say(files.save_screenshot(self.export_screenshot()))
+
+    def action_export_code(self) -> None:
+        self._say(files.export_code(self.trainer))
+
     # -- the command palette -------------------------------------------------------------
 
-    def get_system_commands(self, screen: Screen):
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand(
-            "Set learning rate", "lr <value> at the prompt", lambda: self.action_prompt("lr ")
-        )
-        yield SystemCommand(
-            "Set starting w", "restart from a typed w", lambda: self.action_prompt("w ")
-        )
-        yield SystemCommand(
-            "Set starting b", "restart from a typed b", lambda: self.action_prompt("b ")
-        )
-        yield SystemCommand(
-            "Set central-difference step h", "h <value>", lambda: self.action_prompt("h ")
-        )
-        yield SystemCommand(
-            "Set epoch budget", "epochs <count>", lambda: self.action_prompt("epochs ")
-        )
-        yield SystemCommand("Play / pause", "space", self.action_toggle_play)
-        yield SystemCommand("Step", "one epoch (n)", self.action_step)
-        yield SystemCommand("Reset", "back to the start (r)", self.action_reset)
-        yield SystemCommand("Toggle log scale", "loss plot (l)", self.action_toggle_log)
-        yield SystemCommand(
-            "Toggle sample tangents", "tangent view (t)", self.action_toggle_samples
-        )
-        yield SystemCommand("Keys", "every key (?)", self.action_help)
+        yield from app_commands(self)
 
 
 def make_app(data: Dataset, config: TrainConfig) -> LrtuiApp:

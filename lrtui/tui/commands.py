@@ -1,27 +1,19 @@
 """The `:` prompt's little language: `lr 0.037`, `w 3.5`, `b -1`, `h 0.001`, `epochs 2000`.
 
-Parsing is pure so that it is tested without the app; the app applies a parsed command to
-the trainer and shows any error in the prompt itself.
+Parsing is pure so that it is tested without the app; names, aliases and values go through
+the one settings table (`lrtui.settings`), so a bad value reads as it does on the command
+line. The app applies a parsed command to the trainer and shows any error in the prompt.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-# name -> (what it sets, whether the value must be > 0, whether it must be whole)
-SETTINGS = {
-    "lr": ("learning rate", True, False),
-    "w": ("starting w (the run restarts there)", False, False),
-    "b": ("starting b (the run restarts there)", False, False),
-    "h": ("central-difference step h", True, False),
-    "epochs": ("epoch budget", True, True),
-    "tol": ("convergence tolerance on the gradient norm", True, False),
-}
-ALIASES = {"learning_rate": "lr", "rate": "lr", "epoch": "epochs", "w0": "w", "b0": "b"}
+from lrtui import settings
+from lrtui.errors import DataError
+
 USAGE = "type a setting and a value: " + ", ".join(
-    f"{name} {example}"
-    for name, example in zip(SETTINGS, ("0.037", "3.5", "-1", "0.001", "2000", "1e-8"), strict=True)
+    f"{name} {settings.SETTINGS[name].example}" for name in settings.PROMPT
 )
 
 
@@ -32,7 +24,7 @@ class CommandError(ValueError):
 @dataclass(frozen=True)
 class Command:
     name: str
-    value: float
+    value: float | int | str
 
 
 def parse_command(text: str) -> Command:
@@ -41,18 +33,11 @@ def parse_command(text: str) -> Command:
         raise CommandError(USAGE)
     if len(parts) != 2:
         raise CommandError(f"expected a setting and one value; {USAGE}")
-    name = ALIASES.get(parts[0].lower(), parts[0].lower())
-    if name not in SETTINGS:
+    word = parts[0].lower()
+    name = settings.ALIASES.get(word, word)
+    if name not in settings.PROMPT:
         raise CommandError(f"unknown setting {parts[0]!r}; {USAGE}")
-    what, positive, whole = SETTINGS[name]
     try:
-        value = float(parts[1])
-    except ValueError:
-        raise CommandError(f"{parts[1]!r} is not a number (the {what})") from None
-    if not math.isfinite(value):
-        raise CommandError(f"the {what} must be a finite number")
-    if positive and value <= 0:
-        raise CommandError(f"the {what} must be greater than 0")
-    if whole and not value.is_integer():
-        raise CommandError(f"the {what} must be a whole number")
-    return Command(name, value)
+        return Command(name, settings.parse(name, parts[1]))
+    except DataError as exc:
+        raise CommandError(str(exc)) from None

@@ -23,8 +23,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from lrtui.engine.session import ViewSettings
-from lrtui.engine.trainer import CONVERGED, Trainer
+from lrtui.engine.state import CONVERGED, TrainingState
+from lrtui.engine.trainer import Trainer
+from lrtui.present.frame import Frame
+from lrtui.present.view import ViewSettings
 from lrtui.tour import Tour, caption_text, check_tour, replay, run_stage
 from lrtui.tui.app import LrtuiApp
 from lrtui.tui.options import AppOptions
@@ -86,6 +88,7 @@ class DemoApp(LrtuiApp):
         self._goal: int | None = None  # the epoch a "run = N" stage stops at
         self._deadline: float | None = None  # when the next stage begins
         self._driving = False  # True while the tour itself changes the run
+        self._shown_state: TrainingState | None = None
 
     # -- layout --------------------------------------------------------------------------
 
@@ -115,8 +118,7 @@ class DemoApp(LrtuiApp):
             self._set_playing(False)
             view = replay(self.trainer, self.base, self.tour, index, ViewSettings())
             self.index = index
-            self.apply_view(view)
-            self.tangent_view.start_w = self.trainer.start[0]
+            self.view = view
             self._publish()
             self.held = self.took_over = False
             self._deadline = None
@@ -242,7 +244,7 @@ class DemoApp(LrtuiApp):
             return
         self._driving = True
         try:
-            if self._goal is not None and self._goal - self.trainer.state.epoch <= self.speed:
+            if self._goal is not None and self._goal - self.trainer.state.epoch <= self.view.speed:
                 self.trainer.run(max(0, self._goal - self.trainer.state.epoch))
                 self._set_playing(False)
             else:
@@ -257,10 +259,13 @@ class DemoApp(LrtuiApp):
         if not self._driving:
             self._take_over()
 
-    def watch_state(self) -> None:
-        super().watch_state()
-        if not self._driving:
-            self._take_over()
+    def watch_frame(self, frame: Frame | None) -> None:
+        super().watch_frame(frame)
+        if frame is None:
+            return
+        state, self._shown_state = self._shown_state, frame.state
+        if state is not None and frame.state is not state and not self._driving:
+            self._take_over()  # the run changed, and not by the tour
 
     def _take_over(self) -> None:
         """An app key changed the run: hold the tour until space."""

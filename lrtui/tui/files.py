@@ -1,74 +1,50 @@
 """The app's keys that write files into the current folder: ctrl+s the session, e the loss
-history as CSV, s a screenshot, x the run as a NumPy script. Each says where it wrote, or why
-it could not, in the message bar."""
+history as CSV, s a screenshot, x the run as a NumPy script. Plain functions: each writes
+through `lrtui.fileio` and returns the message bar's (text, tone), saying where it wrote or
+why it could not."""
 
 from __future__ import annotations
 
-from lrtui.engine.data import DataError
-from lrtui.engine.session import (
-    ViewSettings,
-    export_history,
-    save_session,
-    timestamped_path,
-    write_atomic,
-)
+from collections.abc import Callable
+from pathlib import Path
+
+from lrtui.engine.trainer import Trainer
+from lrtui.errors import DataError
+from lrtui.fileio import timestamped_path, write_atomic
+from lrtui.present.view import ViewSettings
 
 
-class FileActions:
-    """Mixed into LrtuiApp (which provides trainer, data, the views and the message bar)."""
+def _write(what: str, write: Callable[[], Path], note: str = "") -> tuple[str, str]:
+    try:
+        path = write()
+    except (OSError, DataError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        return f"could not save the {what}: {reason}", "error"
+    return f"saved the {what} to {path.resolve()}{note}", "success"
 
-    def view_settings(self) -> ViewSettings:
-        main = self.screen_stack[0]
-        return ViewSettings(
-            self.speed,
-            self.loss_view.log_scale,
-            self.tangent_view.show_samples,
-            main.has_class("-formula"),
-            main.has_class("-graph"),
-        )
 
-    def apply_view(self, view: ViewSettings) -> None:
-        self.speed = view.speed
-        self.loss_view.log_scale = view.log
-        self.tangent_view.show_samples = view.tangents
-        self.screen_stack[0].set_class(view.formulas, "-formula")  # the main screen
-        self.screen_stack[0].set_class(view.graph, "-graph")
+def save_session(trainer: Trainer, view: ViewSettings) -> tuple[str, str]:
+    from lrtui.session import save_session as save
 
-    def action_save_session(self) -> None:
-        self._set_playing(False)
-        self._write_file(
-            "session",
-            lambda: save_session(self.trainer, self.view_settings()),
-            " (lrtui --session FILE resumes it)",
-        )
+    return _write("session", lambda: save(trainer, view), " (lrtui --session FILE resumes it)")
 
-    def action_export_history(self) -> None:
-        self._set_playing(False)
-        self._write_file("loss history", lambda: export_history(self.trainer))
 
-    def action_screenshot(self) -> None:
-        svg = self.export_screenshot()
-        self._write_file(
-            "screenshot", lambda: write_atomic(timestamped_path("lrtui-screenshot", ".svg"), svg)
-        )
+def export_history(trainer: Trainer) -> tuple[str, str]:
+    from lrtui.session import export_history as export
 
-    def _write_file(self, what: str, write, note: str = "") -> None:
-        """Write a file into the current folder and say where, or why not."""
-        try:
-            path = write()
-        except (OSError, DataError) as exc:
-            reason = getattr(exc, "strerror", None) or str(exc)
-            self.message.show(f"could not save the {what}: {reason}", "error")
-            return
-        self.message.show(f"saved the {what} to {path.resolve()}{note}", "success")
+    return _write("loss history", lambda: export(trainer))
 
-    def action_export_code(self) -> None:
-        """Write the run's current settings as a standalone NumPy script."""
-        from lrtui.export import script
 
-        text = script(self.data, self.trainer.current_config())
-        self._write_file(
-            "NumPy script",
-            lambda: write_atomic(timestamped_path("lrtui-run", ".py"), text),
-            " (run it with python)",
-        )
+def save_screenshot(svg: str) -> tuple[str, str]:
+    return _write("screenshot",
+                  lambda: write_atomic(timestamped_path("lrtui-screenshot", ".svg"), svg))
+
+
+def export_code(trainer: Trainer) -> tuple[str, str]:
+    """The run's current settings as a standalone NumPy script."""
+    from lrtui.export import script
+
+    text = script(trainer.data, trainer.current_config())
+    return _write("NumPy script",
+                  lambda: write_atomic(timestamped_path("lrtui-run", ".py"), text),
+                  " (run it with python)")

@@ -156,7 +156,7 @@ def test_the_app_command_checks_its_data_too(tmp_path):
 BAD_FLAGS = [
     (["--lr", "0"], ["--lr", "greater than 0"]),
     (["--lr", "-1"], ["--lr", "greater than 0"]),
-    (["--lr", "abc"], ["--lr", "'abc'", "not a number"]),
+    (["--lr", "abc"], ["--lr", "'abc'", "must be a number"]),
     (["--lr", "nan"], ["--lr", "finite"]),
     (["--lr", "inf"], ["--lr", "finite"]),
     (["--lr"], ["--lr", "expected one argument"]),
@@ -169,7 +169,7 @@ BAD_FLAGS = [
     (["--h", "1e308"], ["step h", "overflow", "smaller"]),
     (["--tol", "0"], ["--tol", "greater than 0"]),
     (["--w0", "inf"], ["--w0", "finite"]),
-    (["--b0", "x"], ["--b0", "not a number"]),
+    (["--b0", "x"], ["--b0", "must be a number"]),
     (["--w0", "1e300"], ["start", "overflow", "w0 = 1e+300"]),
     (["--bogus"], ["unrecognized", "--bogus"]),
     (["--preset", "nope"], ["--preset", "'nope'", "seed", "tutorial"]),

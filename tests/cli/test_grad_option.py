@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from lrtui.engine import TrainConfig, Trainer, preset
-from lrtui.engine.trainer import COLUMNS
+from lrtui.engine.state import COLUMNS
 
 from ..torch_support import requires_torch, torch_marked
 from .conftest import LRTUI, Result, _env, assert_usage_error, run_lrtui, strict_json

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from lrtui.engine import TrainConfig, Trainer, load_csv, preset, synthetic
-from lrtui.engine.trainer import COLUMNS
+from lrtui.engine.state import COLUMNS
 
 from .conftest import run_lrtui, strict_json
 

@@ -10,7 +10,7 @@ import sys
 import time
 
 from lrtui.engine import TrainConfig, Trainer, preset
-from lrtui.engine.trainer import COLUMNS
+from lrtui.engine.state import COLUMNS
 
 from .conftest import LRTUI, _env, run_lrtui, strict_json
 

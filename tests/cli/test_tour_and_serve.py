@@ -17,7 +17,7 @@ import pytest
 
 from lrtui.cli import build_parser
 from lrtui.engine import DataError, TrainConfig, Trainer, preset
-from lrtui.engine.session import save_session
+from lrtui.session import save_session
 from lrtui.serve import app_flags, first_line, serve_command
 from lrtui.tour import builtin_tour_text, check_tour, load_tour
 
@@ -65,7 +65,7 @@ def test_a_bad_tour_file_is_one_clear_error(tmp_path, name):
 
 
 def test_a_missing_tour_file(tmp_path):
-    with pytest.raises(DataError, match="cannot read the tour .*No such file"):
+    with pytest.raises(DataError, match="cannot read the tour .*no such file"):
         load_tour(tmp_path / "nope.toml")
 
 

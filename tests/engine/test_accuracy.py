@@ -15,7 +15,7 @@ from engine_reference import (
 )
 
 from lrtui.engine import Dataset, SufficientStats, TrainConfig, Trainer, model, preset, synthetic
-from lrtui.engine.trainer import COLUMNS
+from lrtui.engine.state import COLUMNS
 
 LOSS, DW, DB, DWN, DBN = (COLUMNS.index(c) for c in ("loss", "dw", "db", "dw_numeric",
                                                      "db_numeric"))

@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lrtui.engine import model, preset, synthetic
+from lrtui.engine.gradients import TorchGradient
 from lrtui.engine.autograd import (
     AutogradGradient,
     Node,
-    TorchGradient,
     build_loss,
     loss_graph,
     topological_order,

@@ -8,7 +8,7 @@ import pytest
 from engine_reference import Exact, gd_loop, rel_close, strict
 
 from lrtui.engine import Dataset, SufficientStats, Theory, TrainConfig, Trainer
-from lrtui.engine.scenes import w_window
+from lrtui.present.scenes import w_window
 
 EQUAL_X = Dataset(np.full(4, 3.0), np.array([1.0, 2.0, 4.0, 7.0]), name="equal x")
 ONE_POINT = Dataset(np.array([2.0]), np.array([5.0]), name="one point")

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lrtui.engine import History, TrainConfig, Trainer, preset
-from lrtui.engine.trainer import COLUMNS
+from lrtui.engine.state import COLUMNS
 
 ROW_BYTES = len(COLUMNS) * 8
 

@@ -1,4 +1,5 @@
-"""The engine must not pull in the UI stack: importing lrtui.engine (and training, with every
+"""The engine must not pull in the UI stack: importing lrtui.engine, lrtui.present, the settings,
+tour, report, export and session modules (and training, with every
 gradient source but torch, and building the autograd graph) in a fresh interpreter leaves
 textual and rich out of sys.modules, and torch too (it is optional, and loaded only for
 --grad torch)."""
@@ -20,14 +21,24 @@ from lrtui.engine import TrainConfig, Trainer, preset, synthetic
 import lrtui.engine.data, lrtui.engine.model, lrtui.engine.stats, lrtui.engine.theory
 import lrtui.engine.trainer, lrtui.engine.autograd
 import pkgutil, importlib
-for m in pkgutil.iter_modules(lrtui.engine.__path__):  # every engine module, present or future
-    importlib.import_module("lrtui.engine." + m.name)
+import lrtui.present
+for package in (lrtui.engine, lrtui.present):  # every module, present or future
+    for m in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(package.__name__ + "." + m.name)
+import lrtui.settings, lrtui.tour, lrtui.report, lrtui.export, lrtui.session, lrtui.fileio
+from lrtui.present.frame import Frame, Run
+from lrtui.present.view import ViewSettings
 p = preset("seed")
 state = Trainer(p.data, TrainConfig.from_preset(p, epochs=200)).run()
 Trainer(synthetic(100, noise=0.1), TrainConfig(w0=1, b0=1, lr=0.1, epochs=50)).run()
 for grad in ("numeric", "autograd"):
     g = Trainer(p.data, TrainConfig.from_preset(p, epochs=200, grad=grad)).run()
     assert g.grad == grad and abs(g.w - state.w) < 1e-12, (grad, g)
+t = Trainer(p.data, TrainConfig.from_preset(p, epochs=5))
+t.run()
+frame = Frame.of(Run.of(t), t, ViewSettings(), playing=False)
+assert frame.tangent_scene(40).point is not None and frame.gradients.driving == "analytic"
+assert lrtui.tour.load_tour().stages and frame.message[1]
 graph = lrtui.engine.autograd.loss_graph(p.data.x, p.data.y, 10.0, 0.0)
 assert [n.label for n in graph][-1] == "mean" and float(graph[-1].value) == 202.5
 ui = sorted(m for m in sys.modules

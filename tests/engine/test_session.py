@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from lrtui.engine import DataError, TrainConfig, Trainer, load_csv, preset, synthetic
-from lrtui.engine import session as session_mod
-from lrtui.engine.session import (
+from lrtui import session as session_mod
+from lrtui.session import (
     ViewSettings,
     export_history,
     load_session,
@@ -145,7 +145,7 @@ def _damage_cases(doc: dict, text: str) -> dict[str, tuple[str | bytes, str]]:
     return {
         "truncated": (text[: len(text) // 2], "not valid JSON"),
         "empty": ("", "not valid JSON"),
-        "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "not a text file"),
+        "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "not a UTF-8 text file"),
         "foreign JSON": (json.dumps({"name": "my notes", "items": [1, 2]}), "not an lrtui session"),
         "a JSON list": ("[1, 2, 3]", "not an lrtui session"),
         "newer version": (edited(lambda d: d.update(version=99)), "newer"),
@@ -200,7 +200,7 @@ def test_a_crash_mid_write_leaves_no_file(in_tmp, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(session_mod.os, "replace", crash)
-    with pytest.raises(OSError):
+    with pytest.raises(DataError, match="cannot write it .No space left on device"):
         save_session(seed_trainer())
     assert list(in_tmp.iterdir()) == []  # neither the session nor its temporary file
     monkeypatch.undo()

@@ -8,7 +8,7 @@ import pytest
 from engine_reference import gd_loop, strict
 
 from lrtui.engine import DataError, Dataset, TrainConfig, Trainer, model, preset, synthetic
-from lrtui.engine.trainer import COLUMNS
+from lrtui.engine.state import COLUMNS
 
 
 def trajectory(t: Trainer):

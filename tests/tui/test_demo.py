@@ -107,11 +107,11 @@ def check_stage(app: DemoApp, k: int) -> None:
     words = " ".join(e["caption"].replace("**", "").split())
     assert words in shown, (words, shown)
     assert f"{k + 1}/{len(TOUR.stages)}: {TOUR.stages[k].title}" in app.caption_panel.border_title
-    assert app.loss_view.log_scale == e["log"]
-    assert app.tangent_view.show_samples == e["tangents"]
+    assert app.view.log == e["log"]
+    assert app.view.tangents == e["tangents"]
     assert app.screen.has_class("-formula") == e["formulas"]
-    assert app.speed == e["speed"]
-    assert app.tangent_view.start_w == app.trainer.start[0]
+    assert app.view.speed == e["speed"]
+    assert app.frame.start[0] == app.trainer.start[0]
 
 
 async def test_walk_the_whole_tour_forwards_then_backwards():

@@ -10,7 +10,8 @@ import os
 
 import pytest
 
-from lrtui.engine.session import ViewSettings, load_session
+from lrtui.present.view import ViewSettings
+from lrtui.session import load_session
 from lrtui.tui.app import LrtuiApp
 
 from .conftest import seed_app, value_text
@@ -45,8 +46,8 @@ async def test_ctrl_s_saves_a_session_that_resumes_exactly(in_tmp):
         await pilot.pause()
         assert resumed.trainer.state.epoch == 30
         assert value_text(resumed, "parameters", "epoch") == "30 / 500"
-        assert resumed.loss_view.log_scale and resumed.tangent_view.show_samples
-        assert resumed.screen.has_class("-formula") and resumed.speed == 5
+        assert resumed.view.log and resumed.view.tangents
+        assert resumed.screen.has_class("-formula") and resumed.view.speed == 5
         await pilot.press("n", "n", "n")
         assert resumed.trainer.state == reference  # bit for bit
 

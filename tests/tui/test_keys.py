@@ -8,7 +8,7 @@ import pytest
 
 from lrtui.engine.model import gradient
 from lrtui.tui.app import DEFAULT_TOL
-from lrtui.tui.format import num
+from lrtui.present.text import num
 from lrtui.tui.help import HelpScreen
 
 from .conftest import seed_app, value_text
@@ -95,12 +95,12 @@ async def test_speed_keys_change_steps_per_frame(app):
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("right_square_bracket", "right_square_bracket")
         await pilot.pause()
-        assert app.speed == 5
+        assert app.view.speed == 5
         assert value_text(app, "parameters", "speed") == "5/frame"
         await pilot.press("left_square_bracket")
-        assert app.speed == 2
+        assert app.view.speed == 2
         await pilot.press("left_square_bracket", "left_square_bracket")
-        assert app.speed == 1
+        assert app.view.speed == 1
 
 
 async def test_space_plays_and_pauses(app):
@@ -173,7 +173,7 @@ async def test_prompt_sets_exact_values_and_answers_bad_entries(app):
         await pilot.press("colon", *"lr abc", "enter")
         await pilot.pause()
         assert app.screen.has_class("-prompting")
-        assert "not a number" in str(app.prompt_error.render())
+        assert "lr must be a number" in str(app.prompt_bar.error.render())
         await pilot.press("escape")
         assert not app.screen.has_class("-prompting")
         assert app.trainer.state.lr == 0.037
@@ -186,7 +186,7 @@ async def test_log_scale_and_sample_tangents_toggle(app):
             await pilot.pause(0.05)
         await pilot.press("l")
         await pilot.pause()
-        assert app.loss_view.log_scale
+        assert app.view.log
         assert app.loss_view.border_subtitle == "log scale"
         rendered = str(app.loss_view.render())
         # The loss fell from 202.5 through many decades: the axis is labelled in powers of
@@ -199,7 +199,7 @@ async def test_log_scale_and_sample_tangents_toggle(app):
         await pilot.pause()
         assert app.is_running
         await pilot.press("t")
-        assert app.tangent_view.show_samples
+        assert app.view.tangents
         assert app.tangent_view.border_subtitle == "sample tangents"
 
 

@@ -49,7 +49,7 @@ async def test_resizing_while_playing_on_a_log_scale():
         assert app.playing or app.trainer.state.status == "converged"
         await pilot.press("space")
         await pilot.pause()
-        assert app.loss_view.log_scale
+        assert app.view.log
         rendered = str(app.loss_view.render())
         assert "e-" in rendered or "0.0" in rendered  # a log axis still labelled
         assert app.state.epoch > 0

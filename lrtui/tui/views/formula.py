@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from lrtui.engine.data import Dataset
-from lrtui.engine.formulas import gradient_formula
-from lrtui.engine.trainer import TrainingState
-from lrtui.tui.format import num
+from lrtui.present.frame import Frame
+from lrtui.present.text import num
 
 
 def _term(x: float, e: float) -> str:
@@ -40,19 +40,17 @@ class FormulaView(Widget):
     """dL/dw = 2/n * sum(x_i*(y_hat_i - y_i)) = ... and w <- w - lr*dL/dw = ..."""
 
     can_focus = True
-    state: reactive[TrainingState | None] = reactive(None)
+    frame: reactive[Frame | None] = reactive(None)
 
-    def __init__(self, data: Dataset, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.data = data
         self.border_title = "gradient formulas"
         self.border_subtitle = "f: back to the numbers"
 
     def render(self) -> Text:
-        state = self.state
-        if state is None:
+        if self.frame is None:
             return Text("")
-        f = gradient_formula(self.data, state)
+        f = self.frame.formula
         n = f.n
         width = max(20, self.size.width)
         lines = ["dL/dw = 2/n · Σ x_i·(ŷ_i − y_i)"]

@@ -7,17 +7,17 @@ rule from L back to w and to b with the numbers of this state.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from lrtui.engine.autograd import loss_graph
-from lrtui.engine.data import Dataset
-from lrtui.engine.trainer import TrainingState
-from lrtui.tui.format import num
+from lrtui.present.frame import Frame
+from lrtui.present.text import num
 
 # How each node is named in the view (the engine's labels are short already).
 NAMES = {"+b": "ŷ = w*x+b", "y - y_hat": "y − ŷ", "square": "(y − ŷ)²", "mean": "L = mean"}
@@ -36,19 +36,21 @@ def short(value, digits: int = 3, room: int = 3) -> str:
 
 class GraphView(Widget):
     can_focus = True
-    state: reactive[TrainingState | None] = reactive(None)
+    frame: reactive[Frame | None] = reactive(None)
 
-    def __init__(self, data: Dataset, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.data = data
         self.border_title = "computation graph (autograd)"
-        self.border_subtitle = f"n = {data.n:,} · g: back"
 
-    def render(self):
-        state = self.state
-        if state is None or not state.finite:
+    def watch_frame(self, frame: Frame | None) -> None:
+        subtitle = "" if frame is None else f"n = {frame.run.data.n:,} · g: back"
+        if subtitle != self.border_subtitle:
+            self.border_subtitle = subtitle
+
+    def render(self) -> RenderableType:
+        nodes = None if self.frame is None else self.frame.graph
+        if nodes is None:
             return Text("the graph needs finite w and b (press r)")
-        nodes = loss_graph(self.data.x, self.data.y, state.w, state.b)
         room = 2 if self.size.width < 70 else 3
         table = Table(
             box=None,

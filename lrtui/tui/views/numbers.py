@@ -7,6 +7,8 @@ regions are what keep the app light over SSH.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Grid
@@ -14,12 +16,8 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Label
 
-from lrtui.engine.data import Dataset
-from lrtui.engine.formulas import AUTOGRAD_LIVE_MAX, compare_gradients
-from lrtui.engine.stats import SufficientStats
-from lrtui.engine.theory import Theory
-from lrtui.engine.trainer import CONVERGED, DIVERGED, TrainingState
-from lrtui.tui.format import fit_num
+from lrtui.present.frame import Frame
+from lrtui.present.text import fit_num
 
 
 class Value(Widget):
@@ -47,26 +45,11 @@ class Value(Widget):
         return Text(fit_num(self.number, self.size.width, prefix=self.text))
 
 
-def status_word(state: TrainingState, playing: bool) -> tuple[str, str]:
-    """What the run is doing, in a word, and the colour it is shown in."""
-    if state.status == DIVERGED:
-        return "diverged", "error"
-    if state.status == CONVERGED:
-        return "converged", "success"
-    if state.epoch >= state.epochs:
-        return "finished", "accent"
-    if playing:
-        return "playing", "warning"
-    if state.epoch == 0:
-        return "ready", "primary"
-    return "paused", "secondary"
-
-
 class NumberPanel(Grid):
-    """A grid of labels and `Value`s, filled from the state by `show()`."""
+    """A grid of labels and `Value`s, filled from the frame by `show()`."""
 
     # Not repainting: show() updates the Value cells, which repaint themselves.
-    state: reactive[TrainingState | None] = reactive(None, repaint=False)
+    frame: reactive[Frame | None] = reactive(None, repaint=False)
 
     def value(self, name: str) -> Value:
         return self._values[name]
@@ -93,26 +76,22 @@ class NumberPanel(Grid):
             else:
                 yield Label(cell, classes="label")
 
-    def watch_state(self) -> None:
-        if self.state is not None and self.is_mounted:
-            self.show(self.state)
+    def watch_frame(self) -> None:
+        if self.frame is not None and self.is_mounted:
+            self.show(self.frame)
 
     def on_mount(self) -> None:
-        self.watch_state()
+        self.watch_frame()
 
-    def show(self, state: TrainingState) -> None:
+    def show(self, frame: Frame) -> None:
         raise NotImplementedError
 
 
 class ParametersView(NumberPanel):
     """epoch, w, b, lr, loss and status, next to the optimum and the critical rate."""
 
-    playing: reactive[bool] = reactive(False, repaint=False)
-    speed: reactive[int] = reactive(1, repaint=False)
-
-    def __init__(self, theory: Theory, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.theory = theory
         self.border_title = "parameters"
 
     def cells(self) -> list[str]:
@@ -143,16 +122,10 @@ class ParametersView(NumberPanel):
             "=distance",
         ]
 
-    def watch_playing(self) -> None:
-        self.watch_state()
-
-    def watch_speed(self) -> None:
-        self.watch_state()
-
-    def show(self, state: TrainingState) -> None:
-        theory = self.theory
+    def show(self, frame: Frame) -> None:
+        state, theory = frame.state, frame.run.theory
         opt = theory.optimum
-        word, tone = status_word(state, self.playing)
+        word, tone = frame.status
         self.set("epoch", f"{state.epoch:,} / {state.epochs:,}")
         self.set("status", word, tone)
         self.set("w", state.w)
@@ -164,7 +137,7 @@ class ParametersView(NumberPanel):
         self.set("b_opt", opt.b)
         self.set("loss_opt", opt.loss)
         self.set("critical", theory.critical_lr)
-        self.set("speed", f"{self.speed:,}/frame")
+        self.set("speed", f"{frame.view.speed:,}/frame")
         self.set("distance", theory.distance(state.w, state.b))
 
 
@@ -172,12 +145,8 @@ class GradientsView(NumberPanel):
     """The gradient from three sources side by side (analytic formula, central difference,
     autograd), their largest disagreement, and the update the next step makes."""
 
-    playing: reactive[bool] = reactive(False, repaint=False)
-
-    def __init__(self, data: Dataset, stats: SufficientStats, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.data = data
-        self.stats = stats
         self.border_title = "gradients"
 
     def cells(self) -> list[str]:
@@ -202,12 +171,8 @@ class GradientsView(NumberPanel):
             "=next_b",
         ]
 
-    def watch_playing(self) -> None:
-        self.watch_state()
-
-    def show(self, state: TrainingState) -> None:
-        live = not self.playing or self.data.n <= AUTOGRAD_LIVE_MAX
-        report = compare_gradients(self.data, self.stats, state, autograd=live)
+    def show(self, frame: Frame) -> None:
+        state, report = frame.state, frame.gradients
         values = {name: (w, b) for name, w, b in report.rows}
         for source in ("analytic", "central", "autograd"):
             mark = "▸" if source == report.driving else " "
@@ -217,8 +182,9 @@ class GradientsView(NumberPanel):
             self.set(f"{source}_b", b)
         self.set("gap_w", report.gap_w, "muted")
         self.set("gap_b", report.gap_b, "muted")
-        self.set("next_w", -state.lr * state.dw, prefix="Δw ")
-        self.set("next_b", -state.lr * state.db, prefix="Δb ")
+        step_w, step_b = frame.next_step
+        self.set("next_w", step_w, prefix="Δw ")
+        self.set("next_b", step_b, prefix="Δb ")
         subtitle = f"▸ drives the step · central h={state.h:g}"
         if self.border_subtitle != subtitle:  # setting it repaints the whole panel
             self.border_subtitle = subtitle

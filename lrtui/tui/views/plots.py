@@ -3,22 +3,20 @@
 plotext applies log10 to its stored data every time it builds, so a plot that was drawn
 once and is rendered again (after a resize, a theme change) would plot log(log(y)). Each
 view therefore re-plots from its current inputs inside `render()`, and gives a log axis
-only finite positive values. The arrays come ready-made from `lrtui.engine.scenes`.
+only finite positive values. The arrays come ready-made from `lrtui.present.scenes`.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from rich.text import Text
 from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
-from lrtui.engine.data import Dataset
-from lrtui.engine.scenes import fit_sample, fit_scene, loss_series, tangent_scene, w_window
-from lrtui.engine.theory import Theory
-from lrtui.engine.trainer import History, TrainingState
-from lrtui.tui.format import tick
+from lrtui.present.frame import Frame
+from lrtui.present.text import tick
 
 MANY_POINTS = 50  # above this the fit view draws the data as fine dots
 MIN_PLOT_SIZE = (12, 5)  # below this a plot shows a note instead of a squashed chart
@@ -45,12 +43,12 @@ def log_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
 
 
 class StatePlot(PlotextPlot):
-    """A plot of the current training state, re-plotted from scratch on every render."""
+    """A plot of one frame, re-plotted from scratch on every render."""
 
     can_focus = True
-    state: reactive[TrainingState | None] = reactive(None)
+    frame: reactive[Frame | None] = reactive(None)
 
-    def __init__(self, *, ascii_only: bool = False, **kwargs) -> None:
+    def __init__(self, *, ascii_only: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.ascii = ascii_only
         self.line_marker = "." if ascii_only else "braille"
@@ -62,36 +60,41 @@ class StatePlot(PlotextPlot):
             return Text("(too small)", style="dim")
         plt = self.plt
         plt.clear_figure()
-        if self.state is not None:
-            self.draw(self.state)
+        if self.frame is not None:
+            self.draw(self.frame)
         if not self.ascii:
             return super().render()
         plt.plotsize(width, height)
         plt.theme(self._get_plotext_theme_name(self.app.theme))
         return Text.from_ansi(plt.build().translate(ASCII_BOX))
 
-    def draw(self, state: TrainingState) -> None:
+    def watch_frame(self, frame: Frame | None) -> None:
+        subtitle = None if frame is None else self.subtitle(frame)
+        if subtitle is not None and subtitle != self.border_subtitle:
+            self.border_subtitle = subtitle
+
+    def subtitle(self, frame: Frame) -> str | None:
+        """The border's subtitle for this frame (None: leave it)."""
+        return None
+
+    def draw(self, frame: Frame) -> None:
         raise NotImplementedError
 
 
 class LossHistoryView(StatePlot):
     """The loss at every epoch of the run so far (thinned evenly for long runs)."""
 
-    log_scale: reactive[bool] = reactive(False)
-
-    def __init__(self, history: History, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.history = history
         self.border_title = "loss over epochs"
+        self.border_subtitle = "linear (l: log)"
 
-    def watch_log_scale(self, log: bool) -> None:
-        self.border_subtitle = "log scale" if log else "linear (l: log)"
+    def subtitle(self, frame: Frame) -> str:
+        return "log scale" if frame.view.log else "linear (l: log)"
 
-    def draw(self, state: TrainingState) -> None:
+    def draw(self, frame: Frame) -> None:
         plt = self.plt
-        epochs, losses = loss_series(
-            self.history, max_points=2 * self.size.width, log=self.log_scale
-        )
+        epochs, losses = frame.loss_series(max_points=2 * self.size.width)
         if len(epochs) == 0:
             plt.title("no finite loss to show")
             return
@@ -100,7 +103,7 @@ class LossHistoryView(StatePlot):
         right = max(1.02 * float(epochs[-1]), 10.0)
         plt.xlim(0, right)
         lo, hi = float(losses.min()), float(losses.max())
-        if self.log_scale:
+        if frame.view.log:
             plt.yscale("log")
             ticks = log_ticks(lo, hi) if hi > lo else [lo]
         else:
@@ -115,23 +118,18 @@ class TangentView(StatePlot):
     """L(w) at the current b, the current point, and the tangent whose slope is the
     central-difference slope; `t` adds the notes' tangents at several sample weights."""
 
-    show_samples: reactive[bool] = reactive(False)
-
-    def __init__(self, theory: Theory, start_w: float, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.theory = theory
-        self.start_w = start_w
         self.border_title = "L(w) and tangent"
+        self.border_subtitle = "t: sample tangents"
 
-    def watch_show_samples(self, samples: bool) -> None:
-        self.border_subtitle = "sample tangents" if samples else "t: sample tangents"
+    def subtitle(self, frame: Frame) -> str:
+        return "sample tangents" if frame.view.tangents else "t: sample tangents"
 
-    def draw(self, state: TrainingState) -> None:
+    def draw(self, frame: Frame) -> None:
         plt = self.plt
-        window = w_window(self.theory, self.start_w, state, self.show_samples)
-        scene = tangent_scene(
-            self.theory, state, window, self.show_samples, points=2 * self.size.width
-        )
+        window = frame.w_window()
+        scene = frame.tangent_scene(points=2 * self.size.width)
         for ws, ls in scene.samples:
             plt.plot(ws.tolist(), ls.tolist(), marker=self.line_marker, color="gray")
         plt.plot(scene.ws.tolist(), scene.losses.tolist(), marker=self.line_marker, color="cyan")
@@ -154,18 +152,18 @@ class TangentView(StatePlot):
 class FitView(StatePlot):
     """The data, the current line y_hat = w*x + b and the least-squares line."""
 
-    def __init__(self, data: Dataset, theory: Theory, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.theory = theory
-        self.sample = fit_sample(data)
         self.border_title = "data and fit"
-        shown = len(self.sample[0])
-        points = f"{data.n:,} points" if shown == data.n else f"{shown:,} of {data.n:,} points"
-        self.border_subtitle = f"{points} · orange: now · green: best"
 
-    def draw(self, state: TrainingState) -> None:
+    def subtitle(self, frame: Frame) -> str:
+        n, shown = frame.run.data.n, len(frame.run.fit_sample[0])
+        points = f"{n:,} points" if shown == n else f"{shown:,} of {n:,} points"
+        return f"{points} · orange: now · green: best"
+
+    def draw(self, frame: Frame) -> None:
         plt = self.plt
-        scene = fit_scene(self.sample, self.theory, state)
+        scene = frame.fit_scene()
         many = len(scene.x) > MANY_POINTS
         if many:  # a cloud of fine dots under the lines, or the lines disappear in it
             plt.scatter(scene.x.tolist(), scene.y.tolist(), marker=self.line_marker, color="cyan")

@@ -23,7 +23,6 @@ import hashlib
 import json
 import math
 import os
-import tempfile
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from pathlib import Path
@@ -31,61 +30,15 @@ from pathlib import Path
 import numpy as np
 
 from lrtui import __version__
-from lrtui.engine.data import DataError, Dataset, load_csv, preset, synthetic
-from lrtui.engine.trainer import COLUMNS, TrainConfig, Trainer, TrainingState
+from lrtui.engine.data import Dataset, load_csv, preset, synthetic
+from lrtui.engine.state import COLUMNS, TrainConfig, TrainingState
+from lrtui.engine.trainer import Trainer
+from lrtui.errors import DataError
+from lrtui.fileio import read_text, timestamped_path, write_atomic
+from lrtui.present.view import ViewSettings
 
 FORMAT = "lrtui-session"
 VERSION = 1
-
-
-@dataclass(frozen=True)
-class ViewSettings:
-    """What the app shows besides the run: steps per frame, the loss plot's log scale, the
-    notes' sample tangents, and the formulas panel."""
-
-    speed: int = 1
-    log: bool = False
-    tangents: bool = False
-    formulas: bool = False
-    graph: bool = False  # the computation graph in place of the tangent and fit plots
-
-
-# -- file names and atomic writes ------------------------------------------------------------
-
-
-def timestamped_path(prefix: str, suffix: str, folder: str | Path = ".",
-                     now: datetime | None = None) -> Path:
-    """A new file name in `folder` such as lrtui-session-20261126-140312.json; if that name
-    is taken, -2, -3, ... is added."""
-    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
-    folder = Path(folder)
-    path = folder / f"{prefix}-{stamp}{suffix}"
-    n = 2
-    while path.exists():
-        path = folder / f"{prefix}-{stamp}-{n}{suffix}"
-        n += 1
-    return path
-
-
-def write_atomic(path: str | Path, text: str) -> Path:
-    """Write `text` to `path` through a temporary file in the same folder and `os.replace`,
-    so that `path` is either absent or complete, never half written."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return path
 
 
 # -- the history as CSV ----------------------------------------------------------------------
@@ -135,7 +88,7 @@ def _recipe(data: Dataset) -> dict:
     return source
 
 
-def session_document(trainer: Trainer, view: ViewSettings = ViewSettings()) -> dict:
+def session_document(trainer: Trainer, view: ViewSettings | None = None) -> dict:
     """The session as a JSON-able dict."""
     history = trainer.history
     rows = history.rows()
@@ -149,7 +102,7 @@ def session_document(trainer: Trainer, view: ViewSettings = ViewSettings()) -> d
         "data": {"source": _recipe(trainer.data), "name": trainer.data.name, "n": trainer.data.n,
                  "sha256": data_digest(trainer.data)},
         "config": trainer.current_config().as_dict(),
-        "view": asdict(view),
+        "view": asdict(view or ViewSettings()),
         "state": {f.name: (_encode(v) if isinstance(v, float) else v)
                   for f in fields(TrainingState) for v in [getattr(state, f.name)]},
         "history": {"columns": list(COLUMNS), "stride": history.stride,
@@ -158,7 +111,7 @@ def session_document(trainer: Trainer, view: ViewSettings = ViewSettings()) -> d
     }
 
 
-def save_session(trainer: Trainer, view: ViewSettings = ViewSettings(),
+def save_session(trainer: Trainer, view: ViewSettings | None = None,
                  folder: str | Path = ".") -> Path:
     """Write the session to a new timestamped file in `folder`; returns its path."""
     text = json.dumps(session_document(trainer, view), allow_nan=False, separators=(",", ":"))
@@ -196,14 +149,10 @@ def _config(doc: dict) -> TrainConfig:
     names = {f.name for f in fields(TrainConfig)}
     if set(doc) != names:
         raise _Damaged(f"config does not hold exactly the settings {', '.join(sorted(names))}")
-    for key in ("w0", "b0", "lr", "h", "tol"):
-        value = doc[key]
-        if (key != "tol" or value is not None) and (
-                isinstance(value, bool) or not isinstance(value, (int, float))):
-            raise _Damaged(f"config.{key} is not a number")
-    _get(doc, "epochs", int, "config.")
-    _get(doc, "grad", str, "config.")
-    return TrainConfig(**doc)
+    try:
+        return TrainConfig(**doc)  # each value checked by the settings table
+    except DataError as exc:
+        raise _Damaged(f"config: {exc}") from None
 
 
 def _decode(value, where: str) -> float:
@@ -285,15 +234,9 @@ def _parse(doc) -> Session:
 def read_session(path: str | Path) -> Session:
     """Read and check a session file (raises DataError with a one-line message)."""
     path = Path(path)
+    text = read_text(path, "session")
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"cannot read the session {path}: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8")
         doc = json.loads(text)
-    except UnicodeDecodeError:
-        raise DataError(f"{path}: not an lrtui session (not a text file)") from None
     except json.JSONDecodeError as exc:
         raise DataError(f"{path}: damaged session, not valid JSON ({exc.msg} at line "
                         f"{exc.lineno}, column {exc.colno})") from None

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from lrtui.engine.data import Dataset
-from lrtui.engine.trainer import TrainingState
+from lrtui.engine.optim import RULE
+from lrtui.engine.state import TrainingState
+from lrtui.engine.stats import SufficientStats
 
 MAX_TERMS = 6  # list every term for at most this many points
 
@@ -31,11 +33,11 @@ class GradientFormula:
 
     @property
     def w_next(self) -> float:
-        return self.w - self.lr * self.dw
+        return RULE.step(self.w, self.b, self.dw, self.db, self.lr)[0]
 
     @property
     def b_next(self) -> float:
-        return self.b - self.lr * self.db
+        return RULE.step(self.w, self.b, self.dw, self.db, self.lr)[1]
 
 
 def gradient_formula(
@@ -74,7 +76,7 @@ class GradientComparison:
 
 
 def compare_gradients(
-    data: Dataset, stats, state: TrainingState, autograd: bool = True
+    data: Dataset, stats: SufficientStats, state: TrainingState, autograd: bool = True
 ) -> GradientComparison:
     """analytic (the formula, O(1)), central difference (from the state), autograd (a graph
     built and run backward over the data; skipped when autograd=False) and, when the run

@@ -1,6 +1,6 @@
 """Plot-ready arrays for the app's plots, so that the views only draw.
 
-Each function takes the engine's objects and returns small NumPy arrays: bounded in size
+Each function takes the engine's values and returns small NumPy arrays: bounded in size
 however large the data or long the run, and with only finite values (plots break on inf).
 """
 
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from lrtui.engine.data import Dataset
+from lrtui.engine.state import TrainingState
 from lrtui.engine.theory import Tangent, Theory
-from lrtui.engine.trainer import History, TrainingState
 
 # The notes' sample weights for the tangent lines (around their optimum w = 1).
 NOTES_SAMPLE_WEIGHTS = (-0.5, 0.0, 0.5, 1.5, 2.0, 2.5)
@@ -47,11 +47,10 @@ def clip_segment(
     return np.array([x0 + t0 * dx, x0 + t1 * dx]), np.array([y0 + t0 * dy, y0 + t1 * dy])
 
 
-def loss_series(history: History, max_points: int = 400, log: bool = False):
+def loss_series(epochs: np.ndarray, losses: np.ndarray, max_points: int = 400,
+                log: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(epochs, losses) of the whole run, thinned to at most max_points, finite values only
     (and only positive ones for a log axis)."""
-    epochs = history.column("epoch")
-    losses = history.column("loss")
     keep = np.isfinite(losses) & ((losses > 0) if log else True)
     epochs, losses = epochs[keep], losses[keep]
     if len(epochs) > max_points:
@@ -162,5 +161,7 @@ def fit_scene(
     with np.errstate(all="ignore"):
         line = clip_segment(line_x, line_x * state.w + state.b, box)
     opt = theory.optimum
-    best = None if opt.w is None else clip_segment(line_x, line_x * opt.w + opt.b, box)
+    best = None
+    if opt.w is not None and opt.b is not None:  # both None together (w* not unique)
+        best = clip_segment(line_x, line_x * opt.w + opt.b, box)
     return FitScene(x, y, line, best, (lo, hi), ylim)

@@ -1,10 +1,26 @@
-"""What the message bar says: what is happening, why, and which key to press."""
+"""The status in words: the parameters panel's one word, and what the message bar says
+(what is happening, why, and which key to press)."""
 
 from __future__ import annotations
 
+from lrtui.engine.state import CONVERGED, DIVERGED, TrainingState
 from lrtui.engine.theory import Theory
-from lrtui.engine.trainer import CONVERGED, DIVERGED, TrainingState
-from lrtui.tui.format import num
+from lrtui.present.text import num
+
+
+def status_word(state: TrainingState, playing: bool) -> tuple[str, str]:
+    """What the run is doing, in a word, and the colour it is shown in."""
+    if state.status == DIVERGED:
+        return "diverged", "error"
+    if state.status == CONVERGED:
+        return "converged", "success"
+    if state.epoch >= state.epochs:
+        return "finished", "accent"
+    if playing:
+        return "playing", "warning"
+    if state.epoch == 0:
+        return "ready", "primary"
+    return "paused", "secondary"
 
 
 def status_message(

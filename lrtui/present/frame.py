@@ -1,0 +1,135 @@
+"""Frame: one immutable object per publish, everything the views draw.
+
+The app makes a Frame from the trainer after each key or tick (`Frame.of`) and hands it down;
+views read it and hold no engine object. The cheap parts (the state, the view settings, the
+status words, the next step) are plain fields and properties; the costly ones (the gradient
+comparison, which builds an autograd graph over all N points; the computation graph; the plot
+scenes) are computed on first use and cached, so a frame whose plots are not redrawn
+computes no scene.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, TypeVar
+
+import numpy as np
+
+from lrtui.engine.autograd import Node, loss_graph
+from lrtui.engine.data import Dataset
+from lrtui.engine.optim import RULE
+from lrtui.engine.state import TrainingState
+from lrtui.engine.stats import SufficientStats
+from lrtui.engine.theory import Theory
+from lrtui.engine.trainer import Trainer
+from lrtui.present import scenes
+from lrtui.present.formulas import (
+    AUTOGRAD_LIVE_MAX,
+    GradientComparison,
+    GradientFormula,
+    compare_gradients,
+    gradient_formula,
+)
+from lrtui.present.status import status_message, status_word
+from lrtui.present.view import ViewSettings
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, eq=False)
+class Run:
+    """What stays the same for a whole run: the data, its statistics and theory, and the
+    bounded sample of points the fit view draws. Made once per app."""
+
+    data: Dataset
+    stats: SufficientStats
+    theory: Theory
+    fit_sample: tuple[np.ndarray, np.ndarray]
+
+    @classmethod
+    def of(cls, trainer: Trainer) -> Run:
+        return cls(trainer.data, trainer.stats, trainer.theory, scenes.fit_sample(trainer.data))
+
+
+@dataclass(frozen=True, eq=False)
+class Frame:
+    run: Run
+    state: TrainingState
+    view: ViewSettings
+    playing: bool
+    start: tuple[float, float]  # the run's starting (w, b)
+    bound: float  # the loss past which the run counts as diverged
+    epochs: np.ndarray  # the kept history's epochs and losses, as they were at this publish
+    losses: np.ndarray
+    _scenes: dict[Any, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def of(cls, run: Run, trainer: Trainer, view: ViewSettings, playing: bool) -> Frame:
+        history = trainer.history
+        return cls(run, trainer.state, view, playing, trainer.start, trainer.divergence_bound,
+                   history.column("epoch"), history.column("loss"))
+
+    # -- numbers -------------------------------------------------------------------------
+
+    @property
+    def status(self) -> tuple[str, str]:
+        """What the run is doing, in a word, and its tone (a colour class)."""
+        return status_word(self.state, self.playing)
+
+    @property
+    def message(self) -> tuple[str, str]:
+        """The message bar's (text, tone); an empty text means "show the key hint"."""
+        return status_message(self.state, self.run.theory, self.bound, self.playing,
+                              self.view.speed)
+
+    @property
+    def next_step(self) -> tuple[float, float]:
+        """(dw, db) of the next update: the update rule's step from here."""
+        s = self.state
+        return RULE.delta(s.dw, s.db, s.lr)
+
+    @cached_property
+    def gradients(self) -> GradientComparison:
+        """The gradient from every source; autograd's O(N) column only while paused for
+        large data."""
+        live = not self.playing or self.run.data.n <= AUTOGRAD_LIVE_MAX
+        return compare_gradients(self.run.data, self.run.stats, self.state, autograd=live)
+
+    @cached_property
+    def formula(self) -> GradientFormula:
+        return gradient_formula(self.run.data, self.state)
+
+    @cached_property
+    def graph(self) -> list[Node] | None:
+        """The autograd graph of L at (w, b), or None when w or b is not finite."""
+        s = self.state
+        if not s.finite:
+            return None
+        return loss_graph(self.run.data.x, self.run.data.y, s.w, s.b)
+
+    # -- plot scenes (cached per size) ---------------------------------------------------
+
+    def _cached(self, key: tuple[Any, ...], make: Callable[[], _T]) -> _T:
+        if key not in self._scenes:
+            self._scenes[key] = make()
+        value: _T = self._scenes[key]  # what make() returned for this key
+        return value
+
+    def loss_series(self, max_points: int) -> tuple[np.ndarray, np.ndarray]:
+        log = self.view.log
+        return self._cached(("loss", max_points, log), lambda: scenes.loss_series(
+            self.epochs, self.losses, max_points, log))
+
+    def w_window(self) -> tuple[float, float]:
+        return self._cached(("window",), lambda: scenes.w_window(
+            self.run.theory, self.start[0], self.state, self.view.tangents))
+
+    def tangent_scene(self, points: int) -> scenes.TangentScene:
+        return self._cached(("tangent", points), lambda: scenes.tangent_scene(
+            self.run.theory, self.state, self.w_window(), self.view.tangents, points))
+
+    def fit_scene(self) -> scenes.FitScene:
+        return self._cached(("fit",), lambda: scenes.fit_scene(
+            self.run.fit_sample, self.run.theory, self.state))

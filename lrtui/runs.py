@@ -1,0 +1,82 @@
+"""From parsed command-line options to a run: the data and settings the flags ask for, or
+a resumed session. Every mistake is one DataError; the CLI prints it as one line."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from lrtui.engine.data import Dataset, load_csv, preset, require_unique_fit
+from lrtui.engine.data import synthetic as make_synthetic
+from lrtui.engine.state import TrainConfig
+from lrtui.errors import DataError
+
+
+def _given_run_options(args: argparse.Namespace) -> list[str]:
+    """The data and training flags given on the command line (as --name)."""
+    from lrtui.cli import add_run_options
+
+    probe = argparse.ArgumentParser(add_help=False)
+    add_run_options(probe)
+    return [max(a.option_strings, key=len) for a in probe._actions
+            if getattr(args, a.dest, None) is not None]
+
+
+def open_session(args: argparse.Namespace) -> Any:
+    """The trainer and view settings of `--session FILE` (raises DataError)."""
+    from lrtui.session import load_session
+
+    given = _given_run_options(args)
+    if given:
+        raise DataError(f"--session resumes a saved run with its own data and settings; "
+                        f"leave out {', '.join(given)}")
+    if args.command in ("train", "export", "demo"):
+        raise DataError(f"--session opens the app (or lrtui serve) on a saved run; "
+                        f"lrtui {args.command} does not take it")
+    return load_session(args.session)
+
+
+SYNTHETIC_FLAGS = ("slope", "intercept", "noise", "seed")
+
+
+def load_run(args: argparse.Namespace) -> tuple[Dataset, TrainConfig]:
+    """The dataset and training settings the flags ask for (raises DataError)."""
+    if (args.x is not None or args.y is not None) and args.data is None:
+        raise DataError("--x and --y choose CSV columns; they need --data FILE.csv")
+    stray = [f"--{name}" for name in SYNTHETIC_FLAGS if getattr(args, name) is not None]
+    if stray and args.synthetic is None:
+        raise DataError(
+            f"{' and '.join(stray)} only appl{'ies' if len(stray) == 1 else 'y'} to generated "
+            "data; add --synthetic N (or leave "
+            f"{'it' if len(stray) == 1 else 'them'} out)"
+        )
+    if getattr(args, "every", None) is not None and not args.json:
+        raise DataError("--every K thins the history of --json; it needs --json")
+    if args.data is not None:
+        data = load_csv(args.data, 0 if args.x is None else args.x, 1 if args.y is None else args.y)
+    elif args.synthetic is not None:
+        data = make_synthetic(
+            args.synthetic,
+            1.0 if args.slope is None else args.slope,
+            0.0 if args.intercept is None else args.intercept,
+            0.0 if args.noise is None else args.noise,
+            0 if args.seed is None else args.seed,
+        )
+    else:
+        chosen = preset(args.preset or "seed")
+        overrides = dict(w0=args.w0, b0=args.b0, lr=args.lr, epochs=args.epochs, h=args.h,
+                         tol=args.tol, grad=args.grad)
+        return chosen.data, TrainConfig.from_preset(chosen, **overrides)
+    require_unique_fit(data)
+    base = preset("seed")
+    # Your own data starts from the origin rather than the notes' deliberately bad w = 10.
+    config = TrainConfig(
+        w0=0.0 if args.w0 is None else args.w0,
+        b0=0.0 if args.b0 is None else args.b0,
+        lr=base.lr if args.lr is None else args.lr,
+        epochs=base.epochs if args.epochs is None else args.epochs,
+        h=base.h if args.h is None else args.h,
+        tol=args.tol,
+        grad="analytic" if args.grad is None else args.grad,
+    )
+    return data, config

@@ -1,0 +1,28 @@
+"""Small widgets of the app's main screen."""
+
+from __future__ import annotations
+
+from textual.screen import Screen
+from textual.widgets import Static
+
+
+class MessageBar(Static):
+    """One or two lines that say what is happening and what to press; repainted only
+    when its text changes."""
+
+    def show(self, text: str, tone: str) -> None:
+        if (text, tone) != getattr(self, "_shown", None):
+            self._shown = (text, tone)
+            self.update(text)
+            self.set_classes(f"-{tone}" if tone else "")
+
+    @property
+    def text(self) -> str:
+        return self._shown[0]
+
+
+class MainScreen(Screen[None]):
+    """The app's screen; it tells the app when the terminal changes size."""
+
+    def on_resize(self) -> None:
+        self.app.check_size(self)  # type: ignore[attr-defined]
