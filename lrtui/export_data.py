@@ -69,7 +69,7 @@ def _csv_reading(path: str, x: str, y: str, data: Dataset) -> dict:
                    skiprows=number if header else 0, xi=xi, yi=yi)
     try:
         with np.errstate(all="ignore"):
-            xs, ys = np.loadtxt(path, delimiter=delimiter, skiprows=reading["skiprows"],
+            xs, ys = np.loadtxt(path, delimiter=delimiter, skiprows=number if header else 0,
                                 usecols=(xi, yi), comments="#", unpack=True,
                                 encoding="utf-8-sig", ndmin=2)
         reading["loadtxt"] = np.array_equal(xs, data.x) and np.array_equal(ys, data.y)
@@ -118,7 +118,7 @@ def data_code(data: Dataset, to: str) -> tuple[str, set[str]]:
     if n <= INLINE_LIMIT or kind not in ("synthetic", "csv"):
         what = {"preset": f"the preset {src.get('name')!r}",
                 "synthetic": "synthetic data", "csv": f"the file {src.get('path')}"}
-        head = f"# The data: {points}, {comment_text(what.get(kind, data.name))}, written out."
+        head = f"# The data: {points}, {comment_text(what.get(str(kind), data.name))}, written out."
         return "\n".join([head, _array_literal("X", data.x, to),
                           _array_literal("Y", data.y, to)]), imports
     if kind == "synthetic":

@@ -73,7 +73,7 @@ def config_dict(data: Dataset, config: TrainConfig) -> dict:
 def _json_rows(rows: np.ndarray) -> str:
     items = []
     for row in rows:
-        item = {"epoch": int(row[0])}
+        item: dict[str, float | None] = {"epoch": int(row[0])}
         for name, value in zip(COLUMNS[1:], row[1:], strict=True):
             item[name] = _finite_or_none(float(value))
         items.append(json.dumps(item, allow_nan=False))
@@ -112,9 +112,9 @@ def report_epochs(epochs: int, count: int = 12) -> set[int]:
     return {0, epochs, *(int(m) for m in marks)}
 
 
-def _fmt(value: float, digits: int = 6) -> str:
+def _fmt(value: float | None, digits: int = 6) -> str:
     """A number in `digits` significant digits, with a short exponent (1.5e7, 2.5e-12)."""
-    if not math.isfinite(value):
+    if value is None or not math.isfinite(value):
         return "-"
     text = f"{value:.{digits}g}"
     mantissa, e, exponent = text.partition("e")

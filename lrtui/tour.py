@@ -215,7 +215,7 @@ def run_stage(trainer: Trainer, stage: Stage) -> None:
     if stage.run == "play":
         if trainer.state.status != CONVERGED:
             trainer.run()
-    elif stage.run:
+    elif isinstance(stage.run, int) and stage.run:
         trainer.run(stage.run)
 
 

@@ -233,7 +233,7 @@ class LrtuiApp(App[None]):
     def action_step(self) -> None:
         self._do(self.trainer.step)
 
-    def action_back(self) -> None:
+    def action_back(self) -> None:  # type: ignore[override]  # one step back, not App's
         self._do(self.trainer.back)
 
     def action_reset(self) -> None:
@@ -279,7 +279,7 @@ class LrtuiApp(App[None]):
             b += direction * nice_step(yhi - ylo)
         self.apply_settings({"w": w, "b": b})
 
-    def action_toggle(self, name: str) -> None:
+    def action_toggle_view(self, name: str) -> None:
         """Flip one of the view's flags: log, tangents, formulas, graph."""
         self.view = replace(self.view, **{name: not getattr(self.view, name)})
 
@@ -331,7 +331,7 @@ class LrtuiApp(App[None]):
         self._set_playing(False)
         self._say(files.export_history(self.trainer))
 
-    def action_screenshot(self) -> None:
+    def action_screenshot(self) -> None:  # type: ignore[override]  # a timestamped name
         self._say(files.save_screenshot(self.export_screenshot()))
 
     def action_export_code(self) -> None:

@@ -56,20 +56,21 @@ class CaptionPanel(VerticalScroll):
 
 
 class DemoApp(LrtuiApp):
-    CSS_PATH = ["app.tcss", "demo.tcss"]
+    CSS_PATH = ["app.tcss", "demo.tcss"]  # type: ignore[assignment]  # a list is allowed
     TITLE = "lrtui demo"
     HINT = "space hold/resume the tour · n/→ next stage · p/← previous · ? all keys · q quit"
 
     # The app's keys stay; the footer keeps room for the tour's own ones.
     BINDINGS = [
         replace(binding, show=False) for binding in LrtuiApp.BINDINGS
-        if binding.show and binding.action in ("reset", "lr_up", "lr_down", "prompt")
+        if isinstance(binding, Binding) and binding.show
+        and binding.action in ("reset", "lr_up", "lr_down", "prompt")
     ] + [
         Binding("space", "tour_pause", "hold/resume", id="tour-pause"),
         Binding("n,right", "next_stage", "next", key_display="n/→", id="next-stage"),
         Binding("p,left", "previous_stage", "previous", key_display="p/←", id="previous-stage"),
         Binding("end", "finish_stage", "finish run", show=False),
-    ]
+    ]  # type: ignore[assignment]  # Binding is a BindingType
 
     def __init__(self, trainer: Trainer, tour: Tour, options: AppOptions | None = None,
                  pace: float = DEFAULT_PACE, loop: bool = False) -> None:
@@ -269,7 +270,7 @@ class DemoApp(LrtuiApp):
 
     def _take_over(self) -> None:
         """An app key changed the run: hold the tour until space."""
-        if self.is_mounted and not self.held and self.phase != ENDED:
+        if self._lrtui_ready and not self.held and self.phase != ENDED:
             self.held = self.took_over = True
             if self.playing:
                 self._driving = True

@@ -24,5 +24,5 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help"):
             yield Markdown(help_text())
 
-    def action_dismiss(self) -> None:
+    def action_dismiss(self) -> None:  # type: ignore[override]  # closes, with no result
         self.dismiss()

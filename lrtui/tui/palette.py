@@ -21,7 +21,7 @@ def app_commands(app: LrtuiApp) -> Iterator[SystemCommand]:
     yield SystemCommand("Play / pause", "space", app.action_toggle_play)
     yield SystemCommand("Step", "one epoch (n)", app.action_step)
     yield SystemCommand("Reset", "back to the start (r)", app.action_reset)
-    yield SystemCommand("Toggle log scale", "loss plot (l)", lambda: app.action_toggle("log"))
+    yield SystemCommand("Toggle log scale", "loss plot (l)", lambda: app.action_toggle_view("log"))
     yield SystemCommand("Toggle sample tangents", "tangent view (t)",
-                        lambda: app.action_toggle("tangents"))
+                        lambda: app.action_toggle_view("tangents"))
     yield SystemCommand("Keys", "every key (?)", app.action_help)

@@ -54,7 +54,7 @@ class FormulaView(Widget):
         n = f.n
         width = max(20, self.size.width)
         lines = ["dL/dw = 2/n · Σ x_i·(ŷ_i − y_i)"]
-        if f.x is not None:
+        if f.x is not None and f.errors is not None:
             terms = [_term(x, e) for x, e in zip(f.x, f.errors, strict=True)]
             lines += wrap_terms(f"      = 2/{n}·[", terms, "]", width)
             lines.append(f"      = 2/{n} · {num(f.sum_w)} = {num(f.dw)}")

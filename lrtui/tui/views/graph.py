@@ -69,8 +69,8 @@ class GraphView(Widget):
         chain = Table.grid(padding=(0, 1))
         chain.add_column(style="bold", no_wrap=True)
         chain.add_column()
-        chain.add_row(
-            "chain rule", f"dL/dw = Σ dL/d(w*x)_i · x_i = {num(float(by_label['w'].grad))}"
-        )
-        chain.add_row("", f"dL/db = Σ dL/dŷ_i = {num(float(by_label['b'].grad))}")
+        dw, db = (by_label[name].grad for name in ("w", "b"))
+        assert dw is not None and db is not None  # backward() has run
+        chain.add_row("chain rule", f"dL/dw = Σ dL/d(w*x)_i · x_i = {num(float(dw))}")
+        chain.add_row("", f"dL/db = Σ dL/dŷ_i = {num(float(db))}")
         return Group(table, chain)
