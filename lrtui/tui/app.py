@@ -223,10 +223,19 @@ class LrtuiApp(App[None]):
 
     def action_toggle_play(self) -> None:
         self._set_playing(not self.playing)
+        self.user_took_control()
+
+    def user_took_control(self) -> None:
+        """Called after a key of the user's changed the run or paused it (the tour of
+        `lrtui demo` holds itself then); nothing to do in the plain app."""
+
+    def _pause_for_user(self) -> None:
+        self._set_playing(False)
+        self.user_took_control()
 
     def _do(self, change: Any, *args: Any) -> None:
         """Pause, make one trainer call, and show its effect."""
-        self._set_playing(False)
+        self._pause_for_user()
         change(*args)
         self._publish_soon()
 
@@ -254,6 +263,7 @@ class LrtuiApp(App[None]):
             if set(run) != {"lr"} or diverged:  # a diverged run restarts with the new rate
                 self._set_playing(False)
             settings.apply_run(self.trainer, run)
+            self.user_took_control()
             self._publish_soon()
         view = settings.view_changes(values)
         if view:
@@ -303,7 +313,7 @@ class LrtuiApp(App[None]):
     # -- the prompt ----------------------------------------------------------------------
 
     def action_prompt(self, text: str = "") -> None:
-        self._set_playing(False)
+        self._pause_for_user()
         self.prompt_bar.open(text)
 
     def on_prompt_bar_submitted(self, message: PromptBar.Submitted) -> None:
@@ -324,11 +334,11 @@ class LrtuiApp(App[None]):
         self.message.show(*message)
 
     def action_save_session(self) -> None:
-        self._set_playing(False)
+        self._pause_for_user()
         self._say(files.save_session(self.trainer, self.view))
 
     def action_export_history(self) -> None:
-        self._set_playing(False)
+        self._pause_for_user()
         self._say(files.export_history(self.trainer))
 
     def action_screenshot(self) -> None:  # type: ignore[override]  # a timestamped name

@@ -23,9 +23,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from lrtui.engine.state import CONVERGED, TrainingState
+from lrtui.engine.state import CONVERGED
 from lrtui.engine.trainer import Trainer
-from lrtui.present.frame import Frame
 from lrtui.present.view import ViewSettings
 from lrtui.tour import Tour, caption_text, check_tour, replay, run_stage
 from lrtui.tui.app import LrtuiApp
@@ -88,8 +87,6 @@ class DemoApp(LrtuiApp):
         self.took_over = False  # held because an app key was used
         self._goal: int | None = None  # the epoch a "run = N" stage stops at
         self._deadline: float | None = None  # when the next stage begins
-        self._driving = False  # True while the tour itself changes the run
-        self._shown_state: TrainingState | None = None
 
     # -- layout --------------------------------------------------------------------------
 
@@ -114,26 +111,22 @@ class DemoApp(LrtuiApp):
 
     def goto(self, index: int) -> None:
         """Show stage `index` (0-based) from its clean start and begin its run."""
-        self._driving = True
-        try:
-            self._set_playing(False)
-            view = replay(self.trainer, self.base, self.tour, index, ViewSettings())
-            self.index = index
-            self.view = view
-            self._publish()
-            self.held = self.took_over = False
-            self._deadline = None
-            run = self.stage.run
-            self._goal = self.trainer.state.epoch + run if isinstance(run, int) else None
-            self.caption_panel.show(f"tour {index + 1}/{len(self.tour.stages)}: {self.stage.title}",
-                                    caption_text(self.stage, self.trainer))
-            self.phase = RUNNING
-            if self._can_run():
-                self._set_playing(True)
-            else:
-                self._run_over()
-        finally:
-            self._driving = False
+        self._set_playing(False)
+        view = replay(self.trainer, self.base, self.tour, index, ViewSettings())
+        self.index = index
+        self.view = view
+        self._publish()
+        self.held = self.took_over = False
+        self._deadline = None
+        run = self.stage.run
+        self._goal = self.trainer.state.epoch + run if isinstance(run, int) else None
+        self.caption_panel.show(f"tour {index + 1}/{len(self.tour.stages)}: {self.stage.title}",
+                                caption_text(self.stage, self.trainer))
+        self.phase = RUNNING
+        if self._can_run():
+            self._set_playing(True)
+        else:
+            self._run_over()
         self._show_status()
         self.refresh_bindings()
 
@@ -206,78 +199,48 @@ class DemoApp(LrtuiApp):
 
     def action_tour_pause(self) -> None:
         """Hold the tour (its run and its countdown), or resume it."""
-        self._driving = True
-        try:
-            if not self.held:
-                self.held = True
-                self._set_playing(False)
-            else:
-                self.held = self.took_over = False
-                if self.phase == RUNNING and self._can_run():
-                    self._set_playing(True)
-                elif self.phase != ENDED:
-                    self._run_over()  # the wait starts again
-        finally:
-            self._driving = False
+        if not self.held:
+            self.held = True
+            self._set_playing(False)
+        else:
+            self.held = self.took_over = False
+            if self.phase == RUNNING and self._can_run():
+                self._set_playing(True)
+            elif self.phase != ENDED:
+                self._run_over()  # the wait starts again
         self._show_status()
 
     def action_finish_stage(self) -> None:
         """Finish the stage's run at once: the state it would reach by playing."""
         if self.phase != RUNNING:
             return
-        self._driving = True
-        try:
-            self._set_playing(False)
-            if self._goal is not None:
-                self.trainer.run(max(0, self._goal - self.trainer.state.epoch))
-            else:
-                run_stage(self.trainer, self.stage)
-            self._publish()
-            self.held = self.took_over = False
-            self._run_over()
-        finally:
-            self._driving = False
+        self._set_playing(False)
+        if self._goal is not None:
+            self.trainer.run(max(0, self._goal - self.trainer.state.epoch))
+        else:
+            run_stage(self.trainer, self.stage)
+        self._publish()
+        self.held = self.took_over = False
+        self._run_over()
 
     # -- playing a stage's run, and noticing the presenter's keys ------------------------
 
     def _tick(self) -> None:
         if not self.playing:
             return
-        self._driving = True
-        try:
-            if self._goal is not None and self._goal - self.trainer.state.epoch <= self.view.speed:
-                self.trainer.run(max(0, self._goal - self.trainer.state.epoch))
-                self._set_playing(False)
-            else:
-                super()._tick()
-            if not self.playing and self.phase == RUNNING and not self.held:
-                self._run_over()
-        finally:
-            self._driving = False
+        if self._goal is not None and self._goal - self.trainer.state.epoch <= self.view.speed:
+            self.trainer.run(max(0, self._goal - self.trainer.state.epoch))
+            self._set_playing(False)
+        else:
+            super()._tick()
+        if not self.playing and self.phase == RUNNING and not self.held:
+            self._run_over()
 
-    def _set_playing(self, on: bool) -> None:
-        super()._set_playing(on)
-        if not self._driving:
-            self._take_over()
-
-    def watch_frame(self, frame: Frame | None) -> None:
-        super().watch_frame(frame)
-        if frame is None:
-            return
-        state, self._shown_state = self._shown_state, frame.state
-        if state is not None and frame.state is not state and not self._driving:
-            self._take_over()  # the run changed, and not by the tour
-
-    def _take_over(self) -> None:
-        """An app key changed the run: hold the tour until space."""
+    def user_took_control(self) -> None:
+        """An app key changed the run or paused it: hold the tour until space."""
         if self._lrtui_ready and not self.held and self.phase != ENDED:
             self.held = self.took_over = True
-            if self.playing:
-                self._driving = True
-                try:
-                    self._set_playing(False)
-                finally:
-                    self._driving = False
+            self._set_playing(False)
             self._show_status()
 
     def check_size(self, screen: Screen) -> None:
