@@ -212,7 +212,7 @@ def child(argv: list[str], minimal: bool = False) -> int:
     if "plot_every" in exp:
         every = int(exp["plot_every"])
         try:  # since 91bd7c3 the period comes from AppOptions (--fps, --low-bandwidth)
-            from lrtui.tui.options import AppOptions
+            from lrtui.display import AppOptions
 
             AppOptions.plot_every = property(lambda self: every)
         except ImportError:

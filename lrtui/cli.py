@@ -18,12 +18,12 @@ from typing import NoReturn, Sequence
 
 from lrtui import __version__, settings
 from lrtui import serve as serve_mod
+from lrtui.display import AppOptions, add_display_options
 from lrtui.engine.data import PRESETS, DataError, Dataset
 from lrtui.engine.state import TrainConfig
 from lrtui.engine.trainer import Trainer
 from lrtui.export import TARGETS as EXPORT_TARGETS
 from lrtui.runs import load_run, open_session
-from lrtui.tui.options import AppOptions, add_display_options
 
 EXIT_USAGE = 2  # bad input: flags, data files, settings
 EXIT_OUTPUT = 1  # the input was fine but the output could not be written

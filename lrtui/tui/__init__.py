@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from lrtui.display import AppOptions
 from lrtui.engine.trainer import Trainer
-from lrtui.tui.options import AppOptions
 
 
 def run_app(trainer: Trainer, options: AppOptions | None = None, view=None) -> int:

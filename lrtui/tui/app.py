@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from lrtui import settings
+from lrtui.display import AppOptions
 from lrtui.engine.data import Dataset
 from lrtui.engine.ladder import ladder_step, nice_step
 from lrtui.engine.state import CONVERGED, DIVERGED, TrainConfig, TrainingState
@@ -33,7 +34,6 @@ from lrtui.tui import files
 from lrtui.tui.commands import CommandError, parse_command
 from lrtui.tui.keybar import KeyBar
 from lrtui.tui.keys import KEYS
-from lrtui.tui.options import AppOptions
 from lrtui.tui.palette import app_commands
 from lrtui.tui.prompt import PromptBar
 from lrtui.tui.views.formula import FormulaView

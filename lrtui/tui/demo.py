@@ -23,12 +23,12 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
+from lrtui.display import AppOptions
 from lrtui.engine.state import CONVERGED
 from lrtui.engine.trainer import Trainer
 from lrtui.present.view import ViewSettings
 from lrtui.tour import Tour, caption_text, check_tour, replay, run_stage
 from lrtui.tui.app import LrtuiApp
-from lrtui.tui.options import AppOptions
 
 RUNNING, WAITING, ENDED = "running", "waiting", "ended"
 DEFAULT_PACE = 8.0  # seconds from the end of a stage's run to the next stage

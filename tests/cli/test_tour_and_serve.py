@@ -17,8 +17,8 @@ import pytest
 
 from lrtui.cli import build_parser
 from lrtui.engine import DataError, TrainConfig, Trainer, preset
-from lrtui.session import save_session
 from lrtui.serve import app_flags, first_line, serve_command
+from lrtui.session import save_session
 from lrtui.tour import builtin_tour_text, check_tour, load_tour
 
 from .conftest import LRTUI, _env

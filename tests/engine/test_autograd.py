@@ -12,7 +12,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lrtui.engine import model, preset, synthetic
-from lrtui.engine.gradients import TorchGradient
 from lrtui.engine.autograd import (
     AutogradGradient,
     Node,
@@ -21,6 +20,7 @@ from lrtui.engine.autograd import (
     topological_order,
     zero_grad,
 )
+from lrtui.engine.gradients import TorchGradient
 
 from ..torch_support import requires_torch, torch
 

@@ -36,7 +36,8 @@ def run(name: str, grad: str, **overrides) -> tuple[Trainer, np.ndarray]:
 def test_the_sources():
     assert GRAD_SOURCES == SOURCES
     assert TrainConfig(w0=0, b0=0, lr=0.1, epochs=1).grad == "analytic"
-    with pytest.raises(DataError, match="grad must be one of analytic, numeric, autograd, torch, got 'exact'"):
+    with pytest.raises(DataError,
+                       match="grad must be one of analytic, numeric, autograd, torch, got 'exact'"):
         TrainConfig(w0=0, b0=0, lr=0.1, epochs=1, grad="exact")
     p = preset("seed")
     assert TrainConfig.from_preset(p, grad="autograd").grad == "autograd"

@@ -26,6 +26,7 @@ for package in (lrtui.engine, lrtui.present):  # every module, present or future
     for m in pkgutil.iter_modules(package.__path__):
         importlib.import_module(package.__name__ + "." + m.name)
 import lrtui.settings, lrtui.tour, lrtui.report, lrtui.export, lrtui.session, lrtui.fileio
+import lrtui.cli, lrtui.display, lrtui.runs, lrtui.serve
 from lrtui.present.frame import Frame, Run
 from lrtui.present.view import ViewSettings
 p = preset("seed")

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lrtui.engine import DataError, TrainConfig, Trainer, load_csv, preset, synthetic
 from lrtui import session as session_mod
+from lrtui.engine import DataError, TrainConfig, Trainer, load_csv, preset, synthetic
 from lrtui.session import (
     ViewSettings,
     export_history,

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from textual.geometry import Region
 
+from lrtui.display import AppOptions
 from lrtui.engine import TrainConfig, Trainer, preset
 from lrtui.tour import load_tour, parse_tour
 from lrtui.tui.app import DEFAULT_TOL
 from lrtui.tui.demo import ENDED, RUNNING, WAITING, DemoApp
-from lrtui.tui.options import AppOptions
 
 from .conftest import value_text
 

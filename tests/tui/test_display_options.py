@@ -9,9 +9,9 @@ import sys
 import pytest
 
 from lrtui.cli import build_parser
+from lrtui.display import AppOptions
 from lrtui.engine import TrainConfig, Trainer, preset
 from lrtui.tui.app import LrtuiApp
-from lrtui.tui.options import AppOptions
 
 BOX_AND_BRAILLE = set("┌┐└┘─│┬┴├┤┼╭╮╰╯") | {chr(c) for c in range(0x2800, 0x2900)}
 
@@ -44,7 +44,7 @@ def test_colors_set_textuals_colour_system_before_it_is_imported(colors, system,
     # A fresh interpreter: the setting must be in place when textual reads it at import.
     code = (
         "import os, sys\n"
-        "from lrtui.tui.options import AppOptions\n"
+        "from lrtui.display import AppOptions\n"
         f"AppOptions(colors={colors!r}).apply_environment()\n"
         "import textual.constants as c\n"
         "print(c.COLOR_SYSTEM, os.environ.get('NO_COLOR'))\n"

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from lrtui.engine.model import gradient
-from lrtui.tui.app import DEFAULT_TOL
 from lrtui.present.text import num
+from lrtui.tui.app import DEFAULT_TOL
 from lrtui.tui.help import HelpScreen
 
 from .conftest import seed_app, value_text
