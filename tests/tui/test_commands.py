@@ -7,7 +7,7 @@ import pytest
 
 from lrtui.tui.commands import Command, CommandError, parse_command
 
-from .conftest import seed_app
+from .conftest import seed_app, wait_until_paused
 
 
 @pytest.mark.parametrize(
@@ -92,12 +92,7 @@ async def test_the_prompt_sets_the_tolerance_and_playing_stops_there():
         # gradient norm is below 1e-3; on the seed data at lr 0.01 that is well before the
         # app's default 1e-8 would stop it.
         await pilot.press(*["right_square_bracket"] * 4, "space")  # 20 steps per frame
-        for _ in range(200):
-            await pilot.pause(0.02)
-            if not app.playing:
-                break
-        else:
-            pytest.fail("playing did not stop")
+        await wait_until_paused(pilot)
         s = app.trainer.state
         assert s.status == "converged"
         assert s.grad_norm < 1e-3

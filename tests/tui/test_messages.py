@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import seed_app
+from .conftest import seed_app, wait_until_paused
 
 CRITICAL = 2 / 5  # see above
 
@@ -77,12 +77,7 @@ async def test_the_budget_message_writes_large_budgets_with_separators():
     app = seed_app(epochs=1200, lr=0.0001)  # far too slow to converge in 1,200 epochs
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press(*["right_square_bracket"] * 7, "space")  # 200 steps per frame
-        for _ in range(200):
-            await pilot.pause(0.02)
-            if not app.playing:
-                break
-        else:
-            pytest.fail("playing did not stop at the epoch budget")
+        await wait_until_paused(pilot)
         await pilot.pause()
         assert app.trainer.state.epoch == 1200
         assert "reached the 1,200-epoch budget" in message(app)
