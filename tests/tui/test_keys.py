@@ -11,7 +11,7 @@ from lrtui.present.text import num
 from lrtui.tui.app import DEFAULT_TOL
 from lrtui.tui.help import HelpScreen
 
-from .conftest import seed_app, value_text
+from .conftest import seed_app, value_text, wait_until_paused
 
 
 async def test_start_screen_shows_the_notes_example(app):
@@ -182,8 +182,7 @@ async def test_prompt_sets_exact_values_and_answers_bad_entries(app):
 async def test_log_scale_and_sample_tangents_toggle(app):
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press(*["right_square_bracket"] * 5, "space")  # 50 steps per frame
-        while app.playing:
-            await pilot.pause(0.05)
+        await wait_until_paused(pilot)
         await pilot.press("l")
         await pilot.pause()
         assert app.view.log

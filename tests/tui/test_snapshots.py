@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import seed_app
+from .conftest import seed_app, wait_until_paused
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -18,10 +18,8 @@ async def _paused_mid_run(pilot) -> None:
 
 
 async def _diverged(pilot) -> None:
-    app = pilot.app
     await pilot.press("colon", *"lr 0.5", "enter", *["right_square_bracket"] * 3, "space")
-    while app.playing:
-        await pilot.pause(0.05)
+    await wait_until_paused(pilot)
     await pilot.pause()
 
 
