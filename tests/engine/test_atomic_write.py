@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from lrtui import export as export_mod
-from lrtui.engine import session as session_mod
-from lrtui.engine.session import write_atomic
+from lrtui import fileio as fileio_mod
+from lrtui.errors import DataError
+from lrtui.fileio import write_atomic
 
 # Short enough to sit in a write buffer: written out only if flushed before the fsync.
 TEXT = "complete, with ünïcödé\n" * 10
@@ -75,7 +76,7 @@ def test_write_atomic_makes_its_temporary_file_beside_the_target_and_fsyncs_firs
 ):
     cwd, folder = elsewhere
     target = folder / "session.json"
-    spy = Spy(monkeypatch, session_mod)
+    spy = Spy(monkeypatch, fileio_mod)
     assert write_atomic(target, TEXT) == target
     assert spy.kinds() == ["mkstemp", "fsync", "replace"], spy.events
     (_, temp), (_, synced_inode, synced_size), (_, src, dst, moved_inode) = spy.events
@@ -90,7 +91,7 @@ def test_write_atomic_makes_its_temporary_file_beside_the_target_and_fsyncs_firs
 
 def test_write_atomic_with_a_bare_file_name_writes_in_the_current_folder(monkeypatch, elsewhere):
     cwd, _ = elsewhere
-    spy = Spy(monkeypatch, session_mod)
+    spy = Spy(monkeypatch, fileio_mod)
     write_atomic("plain.csv", "a,b\n")
     (_, temp), *_ = spy.events
     assert temp.parent.resolve() == cwd.resolve()
@@ -103,8 +104,8 @@ def test_a_failed_fsync_leaves_neither_file(monkeypatch, elsewhere):
     def failing_fsync(fd):
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(session_mod.os, "fsync", failing_fsync)
-    with pytest.raises(OSError):
+    monkeypatch.setattr(fileio_mod.os, "fsync", failing_fsync)
+    with pytest.raises(DataError, match="cannot write it .Input/output error"):
         write_atomic(folder / "x.json", TEXT)
     assert list(folder.iterdir()) == []
 
@@ -115,11 +116,11 @@ def test_the_export_writer_is_atomic_the_same_way(monkeypatch, elsewhere, force)
     target = folder / "run.py"
     if force:
         target.write_text("old\n")
-    spy = Spy(monkeypatch, export_mod)
+    spy = Spy(monkeypatch, fileio_mod)  # export writes through lrtui.fileio
     export_mod.save(target, TEXT, force=force)
     kinds = spy.kinds()
-    assert kinds[0] == "fsync" and kinds[1] in ("link", "replace"), spy.events
-    (_, synced_inode, synced_size), (_, src, dst, moved_inode) = spy.events[:2]
+    assert kinds[:2] == ["mkstemp", "fsync"] and kinds[2] in ("link", "replace"), spy.events
+    (_, synced_inode, synced_size), (_, src, dst, moved_inode) = spy.events[1:3]
     assert src.parent.resolve() == folder.resolve() and dst == target
     assert synced_inode == moved_inode and synced_size == len(TEXT.encode("utf-8"))
     assert target.read_text(encoding="utf-8") == TEXT

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from lrtui.engine import Dataset
-from lrtui.engine.scenes import fit_sample
+from lrtui.present.scenes import fit_sample
 
 LIMIT = 2_000  # the README: "large data is drawn from an even sample of 2,000 points"
 

@@ -49,13 +49,13 @@ def test_parse_command_reads_every_setting_alias_and_form(text, name, value):
         ("lr", ["one value"]),
         ("lr 0.1 0.2", ["one value"]),
         ("speed 3", ["unknown", "speed"]),
-        ("lr abc", ["not a number", "learning rate"]),
+        ("lr abc", ["must be a number", "lr"]),
         ("lr 0", ["greater than 0"]),
         ("lr -0.1", ["greater than 0"]),
         ("h 0", ["greater than 0"]),
-        ("tol 0", ["greater than 0", "tolerance"]),
+        ("tol 0", ["greater than 0", "tol"]),
         ("tol -1e-6", ["greater than 0"]),
-        ("epochs 0", ["greater than 0"]),
+        ("epochs 0", ["at least 1"]),
         ("epochs 2.5", ["whole number"]),
         ("lr inf", ["finite"]),
         ("w nan", ["finite"]),
@@ -119,7 +119,7 @@ async def test_the_prompt_takes_aliases_and_the_equals_form(text, field, expecte
     app = seed_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await _type(pilot, text)
-        assert not app.screen.has_class("-prompting"), str(app.prompt_error.render())
+        assert not app.screen.has_class("-prompting"), str(app.prompt_bar.error.render())
         assert getattr(app.trainer.state, field) == expected
         assert app.state == app.trainer.state  # the views were given it
 
@@ -130,7 +130,7 @@ async def test_a_bad_tolerance_is_answered_in_the_prompt_and_changes_nothing():
         before = app.trainer.state.tol
         await _type(pilot, "tol -1")
         assert app.screen.has_class("-prompting")
-        assert "greater than 0" in str(app.prompt_error.render())
+        assert "greater than 0" in str(app.prompt_bar.error.render())
         assert app.trainer.state.tol == before
         await pilot.press("escape")
         assert not app.screen.has_class("-prompting")
