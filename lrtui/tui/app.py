@@ -15,11 +15,11 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Static
 
 from lrtui import settings
 from lrtui.display import AppOptions
@@ -40,7 +40,7 @@ from lrtui.tui.views.formula import FormulaView
 from lrtui.tui.views.graph import GraphView
 from lrtui.tui.views.numbers import GradientsView, ParametersView
 from lrtui.tui.views.plots import FitView, LossHistoryView, StatePlot, TangentView
-from lrtui.tui.widgets import MainScreen, MessageBar
+from lrtui.tui.widgets import MainScreen, MessageBar, TooSmall
 
 MIN_SIZE = (60, 18)  # below this the app asks for a larger terminal
 FRAME_BUDGET = 0.6  # share of a frame the O(N) gradient sources may spend stepping
@@ -85,29 +85,21 @@ class LrtuiApp(App[None]):
         with Vertical(id="main"):
             with Horizontal(id="numbers"):
                 self.parameters = ParametersView(id="parameters").data_bind(LrtuiApp.frame)
-                yield self.parameters
                 self.gradients = GradientsView(id="gradients").data_bind(LrtuiApp.frame)
-                yield self.gradients
                 self.formula_view = FormulaView(id="formula").data_bind(LrtuiApp.frame)
-                yield self.formula_view
+                yield from (self.parameters, self.gradients, self.formula_view)
             with Horizontal(id="plots"):
                 # The plots are given the frame by _publish, in turn while playing.
                 self.loss_view = LossHistoryView(ascii_only=ascii_only, id="loss-plot")
-                yield self.loss_view
                 self.tangent_view = TangentView(ascii_only=ascii_only, id="tangent-plot")
-                yield self.tangent_view
                 self.fit_view = FitView(ascii_only=ascii_only, id="fit-plot")
-                yield self.fit_view
                 self.graph_view = GraphView(id="graph")
-                yield self.graph_view
+                yield from (self.loss_view, self.tangent_view, self.fit_view, self.graph_view)
         self.message = MessageBar(id="message")
-        yield self.message
         self.prompt_bar = PromptBar(id="prompt")
-        yield self.prompt_bar
-        self.too_small = Static("", id="too-small")
-        yield self.too_small
+        self.too_small = TooSmall("", id="too-small")
         self.key_bar = KeyBar(id="keys")
-        yield self.key_bar
+        yield from (self.message, self.prompt_bar, self.too_small, self.key_bar)
 
     def on_mount(self) -> None:
         self._lrtui_ready = True  # composed: the watchers below may use the widgets
@@ -121,14 +113,7 @@ class LrtuiApp(App[None]):
 
     def check_size(self, screen: Screen[Any]) -> None:
         """Below MIN_SIZE, hide the panels and ask for a larger terminal."""
-        width, height = screen.size
-        small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
-        screen.set_class(small, "-too-small")
-        if small:
-            self.too_small.update(
-                f"lrtui needs at least {MIN_SIZE[0]}x{MIN_SIZE[1]}; this terminal is "
-                f"{width}x{height}: please make it larger"
-            )
+        self.too_small.check(screen, MIN_SIZE)
 
     # -- publishing ----------------------------------------------------------------------
 
@@ -210,6 +195,8 @@ class LrtuiApp(App[None]):
         trainer = self.trainer
         if not isinstance(self.screen, MainScreen) and action not in ("quit", "help"):
             return False  # the help screen or the palette is in front
+        if self.screen.has_class("-prompting"):
+            return False  # what is typed after `:` belongs to the prompt (see on_key)
         if action == "step":
             return True if trainer.can_step else None
         if action == "back":
@@ -315,6 +302,7 @@ class LrtuiApp(App[None]):
     def action_prompt(self, text: str = "") -> None:
         self._pause_for_user()
         self.prompt_bar.open(text)
+        self.key_bar.refresh_if_changed()  # the app's keys are off while the prompt is open
 
     def on_prompt_bar_submitted(self, message: PromptBar.Submitted) -> None:
         try:
@@ -327,25 +315,26 @@ class LrtuiApp(App[None]):
 
     def on_prompt_bar_closed(self) -> None:
         self.loss_view.focus()
+        self.key_bar.refresh_if_changed()
+
+    def on_key(self, event: events.Key) -> None:
+        """Keys typed fast after `:` (a paste, tmux send-keys) were queued for the panel that
+        had the focus before the prompt took it: they belong to the prompt."""
+        if self.screen.has_class("-prompting"):
+            self.prompt_bar.take_key(event)
 
     # -- files ---------------------------------------------------------------------------
 
-    def _say(self, message: tuple[str, str]) -> None:
-        self.message.show(*message)
-
-    def action_save_session(self) -> None:
-        self._pause_for_user()
-        self._say(files.save_session(self.trainer, self.view))
-
-    def action_export_history(self) -> None:
-        self._pause_for_user()
-        self._say(files.export_history(self.trainer))
-
-    def action_screenshot(self) -> None:  # type: ignore[override]  # a timestamped name
-        self._say(files.save_screenshot(self.export_screenshot()))
-
-    def action_export_code(self) -> None:
-        self._say(files.export_code(self.trainer))
+    def action_write(self, what: str) -> None:
+        """ctrl+s the session, e the history as CSV, s a screenshot, x a NumPy script: each
+        into the current folder; the message bar says where, or why not."""
+        if what in ("session", "history"):
+            self._pause_for_user()
+        write = {"session": lambda: files.save_session(self.trainer, self.view),
+                 "history": lambda: files.export_history(self.trainer),
+                 "screenshot": lambda: files.save_screenshot(self.export_screenshot()),
+                 "script": lambda: files.export_code(self.trainer)}[what]
+        self.message.show(*write())
 
     # -- the command palette -------------------------------------------------------------
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -26,3 +28,15 @@ class MainScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self.app.check_size(self)  # type: ignore[attr-defined]
+
+
+class TooSmall(Static):
+    """Shown in place of the panels when the terminal is below the app's minimum size."""
+
+    def check(self, screen: Screen[Any], minimum: tuple[int, int]) -> None:
+        width, height = screen.size
+        small = width < minimum[0] or height < minimum[1]
+        screen.set_class(small, "-too-small")
+        if small:
+            self.update(f"lrtui needs at least {minimum[0]}x{minimum[1]}; this terminal is "
+                        f"{width}x{height}: please make it larger")
