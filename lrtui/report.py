@@ -198,6 +198,16 @@ def write_report(trainer: Trainer, data: Dataset, config: TrainConfig) -> None:
     _print_summary(console, trainer)
 
 
+def error_factor(lr: float, factor: float) -> str:
+    """What max|1 - lr*lambda| means at this rate, in words."""
+    said = f"max|1 - lr*lambda| = {factor:.6g}"
+    if factor < 1:
+        return f"at lr {lr:g} each step multiplies the error by at most {said}"
+    if factor > 1:
+        return f"at lr {lr:g} the error grows: each step multiplies it by {said}"
+    return f"at lr {lr:g} {said}: the error does not shrink (nor grow) along one direction"
+
+
 def _print_summary(console, trainer: Trainer) -> None:
     from rich.table import Table
 
@@ -232,8 +242,7 @@ def _print_summary(console, trainer: Trainer) -> None:
         "theory",
         f"Hessian eigenvalues {lam_min:.6g} and {lam_max:.6g}; critical lr 2/lambda_max = "
         f"{theory.critical_lr:.6g}; best constant lr 2/(lambda_min + lambda_max) = "
-        f"{theory.best_lr:.6g}; at lr {s.lr:g} the error shrinks by at least a factor "
-        f"max|1 - lr*lambda| = {theory.contraction(s.lr):.6g} per step (above 1 it grows)",
+        f"{theory.best_lr:.6g}; {error_factor(s.lr, theory.contraction(s.lr))}",
     )
     console.print(grid)
 

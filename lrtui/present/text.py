@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
+MAX_SHOWN = 6  # arrays of up to this many values are shown whole (as the formula view does)
+
 
 def num(value: float | None, digits: int = 6) -> str:
     """A number with `digits` significant digits and a short exponent: 9.55, 1.22708e-5,
@@ -41,3 +45,15 @@ def tick(value: float) -> str:
     mantissa, exponent = f"{value:.1e}".split("e")
     mantissa = mantissa.rstrip("0").rstrip(".")
     return f"{mantissa}e{int(exponent)}"
+
+
+def array_text(value: float | np.ndarray, digits: int = 3) -> str:
+    """A scalar; an array of at most MAX_SHOWN values in full, [324 81 81 324]; a longer one
+    as its range, labelled: min -2 … max 2 (n=100)."""
+    array = np.asarray(value, dtype=np.float64)
+    if array.ndim == 0:
+        return num(float(array), digits + 2)
+    if array.size <= MAX_SHOWN:
+        return "[" + " ".join(num(float(v), digits) for v in array) + "]"
+    low, high = float(np.min(array)), float(np.max(array))
+    return f"min {num(low, digits)} … max {num(high, digits)} (n={array.size:,})"

@@ -166,3 +166,40 @@ async def test_the_graph_follows_the_run_and_matches_numpy():
             shown_dw, shown_db = chain_rule(app)
             assert close(shown_dw, dw), (shown_dw, dw)
             assert close(shown_db, db), (shown_db, db)
+
+
+# -- the computation graph's arrays: whole up to 6 values, a labelled range above ----------
+
+
+def graph_row(app, name: str) -> str:
+    for line in shown(app.graph_view).splitlines():
+        line = line.strip("│ ")
+        if line.startswith(name):
+            return line
+    raise AssertionError(f"no row {name!r} in\n{shown(app.graph_view)}")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_the_graph_shows_the_four_values_of_the_notes_example(size):
+    # seed: x = -2, -1, 1, 2, y = x, w = 10, b = 0: y - y_hat = -9x = 18, 9, -9, -18;
+    # squared 324, 81, 81, 324; dL/d(square) = 1/4 each
+    p = preset("seed")
+    app = make_app(p.data, TrainConfig.from_preset(p))
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("g")
+        await pilot.pause()
+        assert graph_row(app, "y − ŷ").split()[3:7] == ["[18", "9", "-9", "-18]"]
+        assert graph_row(app, "(y − ŷ)²").split()[3:7] == ["[324", "81", "81", "324]"]
+        if size[0] >= 100:  # at 80 columns the gradient column is cut at the border
+            assert "[0.25 0.25 0.25 0.25]" in graph_row(app, "(y − ŷ)²")
+
+
+async def test_the_graph_shows_a_long_array_as_its_labelled_range():
+    x = np.linspace(-3.0, 5.0, 100)
+    app = formula_app(x, 2 * x + 1, 0.0, 0.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("g")
+        await pilot.pause()
+        assert "min -3 … max 5 (n=100)" in graph_row(app, "x ")
+        # y - y_hat = y at w = b = 0: from 2*(-3) + 1 = -5 to 2*5 + 1 = 11
+        assert "min -5 … max 11 (n=100)" in graph_row(app, "y − ŷ")

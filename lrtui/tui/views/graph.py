@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -17,21 +16,10 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from lrtui.present.frame import Frame
-from lrtui.present.text import num
+from lrtui.present.text import array_text, num
 
 # How each node is named in the view (the engine's labels are short already).
 NAMES = {"+b": "ŷ = w*x+b", "y - y_hat": "y − ŷ", "square": "(y − ŷ)²", "mean": "L = mean"}
-
-
-def short(value, digits: int = 3, room: int = 3) -> str:
-    """A scalar, or an array shortened to its first and last values: [-2 -1 … 2] (n=100)."""
-    array = np.asarray(value)
-    if array.ndim == 0:
-        return num(float(array), digits + 2)
-    if array.size <= room + 1:
-        return "[" + " ".join(num(v, digits) for v in array) + "]"
-    head = " ".join(num(v, digits) for v in array[: room - 1])
-    return f"[{head} … {num(array[-1], digits)}]"
 
 
 class GraphView(Widget):
@@ -51,7 +39,6 @@ class GraphView(Widget):
         nodes = None if self.frame is None else self.frame.graph
         if nodes is None:
             return Text("the graph needs finite w and b (press r)")
-        room = 2 if self.size.width < 70 else 3
         table = Table(
             box=None,
             padding=(0, 1),
@@ -64,8 +51,8 @@ class GraphView(Widget):
         table.add_column("dL/d(node)", no_wrap=True)
         by_label = {node.label: node for node in nodes}
         for node in nodes:
-            grad = "" if node.grad is None else short(node.grad, room=room)
-            table.add_row(NAMES.get(node.label, node.label), short(node.value, room=room), grad)
+            grad = "" if node.grad is None else array_text(node.grad)
+            table.add_row(NAMES.get(node.label, node.label), array_text(node.value), grad)
         chain = Table.grid(padding=(0, 1))
         chain.add_column(style="bold", no_wrap=True)
         chain.add_column()
