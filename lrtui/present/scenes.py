@@ -47,6 +47,18 @@ def clip_segment(
     return np.array([x0 + t0 * dx, x0 + t1 * dx]), np.array([y0 + t0 * dy, y0 + t1 * dy])
 
 
+def padded(low: float, high: float, share: float) -> tuple[float, float]:
+    """An axis range around [low, high] with `share` of its span on each side, always of
+    non-zero width in float64: far from the optimum (|b| above ~1e9) L(w) is b^2 plus
+    variations below its last bit, the span is 0, and a pad of 1 is lost in the rounding
+    (plotext then divided by zero)."""
+    scale = max(abs(low), abs(high))
+    pad = share * (high - low)
+    if not pad > 1e-9 * scale:  # no span (a pad of 1, as always), or one lost in rounding
+        pad = max(1.0, 1e-6 * scale)
+    return low - pad, high + pad
+
+
 def loss_series(epochs: np.ndarray, losses: np.ndarray, max_points: int = 400,
                 log: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(epochs, losses) of the whole run, thinned to at most max_points, finite values only
@@ -107,8 +119,7 @@ def tangent_scene(
     with np.errstate(all="ignore"):
         losses = theory.loss_curve(ws, b)
     top, low = float(np.max(losses)), float(np.min(losses))
-    pad = 0.05 * (top - low) if top > low else 1.0
-    ylim = (low - pad, top + pad)
+    ylim = padded(low, top, 0.05)
     box = (lo, hi, *ylim)
     half = 0.12 * (hi - lo)
     point = segment = None
@@ -155,8 +166,7 @@ def fit_scene(
         lo, hi = lo - 1.0, hi + 1.0
     line_x = np.array([lo, hi])
     ylo, yhi = float(y.min()), float(y.max())
-    pad = 0.25 * (yhi - ylo) if yhi > ylo else 1.0
-    ylim = (ylo - pad, yhi + pad)
+    ylim = padded(ylo, yhi, 0.25)
     box = (lo, hi, *ylim)
     with np.errstate(all="ignore"):
         line = clip_segment(line_x, line_x * state.w + state.b, box)
