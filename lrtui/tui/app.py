@@ -1,11 +1,8 @@
 """LrtuiApp: one training run, five views of it, and the keys that drive it.
 
-The app owns the `Trainer` and three vars: `frame` (the `Frame` of the latest publish),
-`view` (the `ViewSettings`) and `playing`. It makes one Frame per publish and hands it down:
-the number panels are data-bound to it, the plots are given it in turn. Views only draw a
-Frame. Keys become trainer calls or a new `view`; CSS classes follow from `view`. Playing runs
-`view.speed` engine steps per timer tick and publishes once; the plots are redrawn at a lower
-rate than the numbers, because they cost most of the bytes sent to the terminal.
+The app owns the `Trainer` and the vars `frame`, `view` and `playing`; it makes one Frame per
+publish and hands it down (number panels data-bound, plots given it in turn, at a lower rate:
+they cost most of the bytes). Keys become trainer calls or a new `view`. See ARCHITECTURE.md.
 """
 
 from __future__ import annotations
@@ -31,6 +28,7 @@ from lrtui.errors import DataError
 from lrtui.present.frame import Frame, Run
 from lrtui.present.view import ViewSettings
 from lrtui.tui import files
+from lrtui.tui.ascii import AsciiFilter
 from lrtui.tui.commands import CommandError, parse_command
 from lrtui.tui.keybar import KeyBar
 from lrtui.tui.keys import KEYS
@@ -68,6 +66,8 @@ class LrtuiApp(App[None]):
                  view: ViewSettings | None = None) -> None:
         super().__init__()
         self.options = options or AppOptions()
+        if self.options.ascii:  # every character on the screen ASCII (Textual's line filters)
+            self._filters.append(AsciiFilter())
         if trainer.state.tol is None:
             trainer.set_tol(DEFAULT_TOL)  # so that playing stops by itself at convergence
         self.trainer = trainer
@@ -287,7 +287,9 @@ class LrtuiApp(App[None]):
             return
         panels = (self.parameters, self.gradients, self.formula_view, self.loss_view,
                   self.tangent_view, self.fit_view, self.graph_view)
-        target = self.focused if self.focused in panels else self.loss_view
+        focused = self.focused
+        # A hidden panel can hold the focus (the formulas, at start): zoom a shown one.
+        target = focused if focused in panels and focused.display else self.loss_view
         screen.maximize(target, container=False)  # type: ignore[arg-type]
 
     def action_help(self) -> None:
