@@ -49,6 +49,8 @@ class KeyBar(Widget):
 
     def refresh_if_changed(self) -> None:
         """Repaint only when a key's availability (or the set of keys) changed."""
+        if not self.is_attached:  # a last tick while the app shuts down: no screen any more
+            return
         keys = self.keys()
         if keys != getattr(self, "_keys", None):
             self._keys = keys
