@@ -92,3 +92,109 @@ def usage_error():
 @pytest.fixture
 def parse_json():
     return strict_json
+
+
+# -- the app in a pseudo-terminal ------------------------------------------------------------
+
+
+class Terminal:
+    """`lrtui ARGS` started for real in a pseudo-terminal of `size` (columns, rows), with
+    TERM=xterm-256color, as a user starts it. A thread keeps reading what the app writes
+    (so that it never blocks on a full terminal); `wait_for` waits, with a timeout, until
+    some text has appeared on the screen."""
+
+    def __init__(self, *args: str, cwd=None, size: tuple[int, int] = (100, 30)) -> None:
+        import fcntl
+        import struct
+        import termios
+        import threading
+
+        master, slave = os.openpty()
+        columns, rows = size
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+        env = dict(os.environ)
+        for name in ("COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR", "COLORTERM",
+                     "TEXTUAL_COLOR_SYSTEM", "TEXTUAL"):
+            env.pop(name, None)
+        env["TERM"] = "xterm-256color"
+        self.args = args
+        self.proc = subprocess.Popen(
+            [str(LRTUI), *args], stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=env,
+            start_new_session=True, close_fds=True,
+        )
+        os.close(slave)
+        self.fd = master
+        self.output = bytearray()
+        self._lock = threading.Lock()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = os.read(self.fd, 65536)
+            except OSError:  # EIO: the app closed the terminal
+                return
+            if not data:
+                return
+            with self._lock:
+                self.output += data
+
+    def text(self) -> str:
+        """Everything written so far, escape sequences removed."""
+        import re
+
+        with self._lock:
+            raw = bytes(self.output)
+        plain = re.sub(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b.", b"",
+                       raw)
+        return plain.decode("utf-8", errors="replace")
+
+    def wait_for(self, *texts: str, timeout: float = 60.0) -> str:
+        """Wait until every one of `texts` has been written, or fail the test."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            shown = self.text()
+            if all(t in shown for t in texts):
+                return shown
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        shown = self.text()
+        missing = [t for t in texts if t not in shown]
+        pytest.fail(f"lrtui {' '.join(self.args)}: {missing} not on the screen "
+                    f"(exit code {self.proc.poll()}); last output:\n{shown[-3000:]}")
+
+    def send(self, keys: bytes) -> None:
+        os.write(self.fd, keys)
+
+    def wait_exit(self, timeout: float = 30.0) -> int:
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"lrtui {' '.join(self.args)} did not exit within {timeout:g} s;\n"
+                        f"{self.text()[-2000:]}")
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        self._reader.join(5)
+        os.close(self.fd)
+
+
+@pytest.fixture
+def terminal():
+    """Start `lrtui ARGS` in a pseudo-terminal: terminal(*args, cwd=..., size=...)."""
+    started: list[Terminal] = []
+
+    def start(*args: str, **kwargs) -> Terminal:
+        t = Terminal(*args, **kwargs)
+        started.append(t)
+        return t
+
+    yield start
+    for t in started:
+        t.close()

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import math
 import os
+import select
 import signal
 import subprocess
 import sys
 import time
+
+import pytest
 
 from lrtui.engine import TrainConfig, Trainer, preset
 from lrtui.engine.state import COLUMNS
@@ -102,13 +105,75 @@ def test_output_that_cannot_be_written_is_one_error_line():
                 assert proc.returncode == 1, (script, proc.returncode, proc.stderr)
 
 
-def test_ctrl_c_stops_a_long_run_quietly():
-    for json_flag in (("--json",), ()):
-        args = ("train", *json_flag, "--epochs", "1000000000")
-        proc = subprocess.Popen([str(LRTUI), *args], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=_env())
-        time.sleep(1.5)  # well into the run (it would take minutes)
+def _cpu_seconds(pid: int) -> float:
+    """The user and system CPU time a running process has used (Linux's /proc)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _read_until(proc: subprocess.Popen, marker: bytes, timeout: float) -> bytes:
+    """Read the process's stdout until `marker` has come, or fail the test."""
+    seen = b""
+    deadline = time.monotonic() + timeout
+    fd = proc.stdout.fileno()
+    while marker not in seen:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            pytest.fail(f"{marker!r} not written within {timeout:g} s; got {seen[-300:]!r}")
+        ready, _, _ = select.select([fd], [], [], left)
+        if ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                pytest.fail(f"stdout closed before {marker!r}; got {seen[-300:]!r}")
+            seen += chunk
+    return seen
+
+
+def test_ctrl_c_stops_a_long_json_run_quietly():
+    proc = subprocess.Popen([str(LRTUI), "train", "--json", "--epochs", "1000000000"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, env=_env())
+    try:
+        # The run is under way once records after epoch 0 are being written (epoch 0 is
+        # written before the run starts).
+        _read_until(proc, b'{"epoch": 2, ', timeout=60)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=30)
-        assert "Traceback" not in err.decode(errors="replace")
-        assert proc.returncode == 130
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    assert "Traceback" not in err.decode(errors="replace")
+    assert proc.returncode == 130
+
+
+@pytest.mark.skipif(not os.path.exists(f"/proc/{os.getpid()}/stat"), reason="needs /proc")
+def test_ctrl_c_stops_a_long_report_run_quietly():
+    # The report prints nothing before the run ends, so the run is known to be under way
+    # when the process has used more CPU time than a whole one-epoch `lrtui train` (start-up,
+    # run, report and exit) took.
+    short = subprocess.Popen([str(LRTUI), "train", "--epochs", "1"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env=_env())
+    _, status, usage = os.wait4(short.pid, 0)
+    short.returncode = os.waitstatus_to_exitcode(status)
+    assert short.returncode == 0
+    whole_short_run = usage.ru_utime + usage.ru_stime
+    proc = subprocess.Popen([str(LRTUI), "train", "--epochs", "1000000000"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, env=_env())
+    try:
+        deadline = time.monotonic() + 60
+        while _cpu_seconds(proc.pid) < 1.5 * whole_short_run + 0.2:
+            assert proc.poll() is None, "the run ended by itself"
+            if time.monotonic() > deadline:
+                pytest.fail("the run did not get under way within 60 s")
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    assert "Traceback" not in err.decode(errors="replace")
+    assert proc.returncode == 130

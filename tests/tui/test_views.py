@@ -118,7 +118,8 @@ async def test_the_sums_shown_for_many_points_are_the_gradient_sums(n):
         assert m, text
         assert m.group(1) == f"{n:,}"
         assert close(m.group(2), sum_w) and close(m.group(3), dw)
-        m = re.search(rf"dL/db = 2/n · Σ \(ŷ_i − y_i\) = 2/([\d,]+) · ({NUMBER}) = ({NUMBER})", text)
+        db_line = rf"dL/db = 2/n · Σ \(ŷ_i − y_i\) = 2/([\d,]+) · ({NUMBER}) = ({NUMBER})"
+        m = re.search(db_line, text)
         assert m, text
         assert close(m.group(2), sum_b) and close(m.group(3), db)
         m = re.search(rf"w ← w − lr·dL/dw = ({NUMBER}) − 0.01·({NUMBER}) = ({NUMBER})", text)
