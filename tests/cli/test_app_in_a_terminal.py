@@ -9,7 +9,8 @@ import sys
 import pytest
 
 from lrtui.engine import TrainConfig, Trainer, preset
-from lrtui.engine.session import ViewSettings, save_session
+from lrtui.present.view import ViewSettings
+from lrtui.session import save_session
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 

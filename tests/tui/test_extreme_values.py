@@ -1,12 +1,10 @@
 """Starts far from the optimum: the app keeps running and its plots stay drawable.
 
-A KNOWN BUG, found by the random keys of test_robustness.py: with |b| above about 1e9 the
-loss curve L(w) at that b is b^2 plus variations too small for float64, so the tangent view's
-y range collapses to one value (its padding of +-1 is lost at that size) and plotext divides
-by zero: the app crashes. The app gets there from `: b 1e10`, from `lrtui --b0 1e10`, or by
-moving the start (w/W/b/B) from a diverged run again and again. When lrtui is fixed, the
-strict xfail below turns into a failure: remove the mark (and the detour in
-test_robustness.py).
+Found by the random keys of test_robustness.py, and fixed: with |b| above about 1e9 the loss
+curve L(w) at that b is b^2 plus variations too small for float64, so the tangent view's y
+range collapsed to one value (its padding of +-1 was lost at that size) and plotext divided
+by zero: the app crashed. It got there from `: b 1e10`, from `lrtui --b0 1e10`, or by moving
+the start (w/W/b/B) from a diverged run again and again.
 """
 
 from __future__ import annotations
@@ -36,17 +34,14 @@ async def test_a_start_with_a_huge_w_is_drawn(w0):
         assert app.is_running
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ZeroDivisionError,
-    reason="known bug: the tangent view's y range collapses for |b| > ~1e9 (tangent_scene pads "
-    "a flat curve by +-1, lost at that size) and plotext divides by zero",
-)
-@pytest.mark.parametrize("how", ["start", "prompt"])
+@pytest.mark.parametrize("how", ["start", "prompt", "far start"])
 async def test_a_start_with_a_huge_b_is_drawn(how):
-    app = seed_app(b0=1e10) if how == "start" else seed_app()
+    b0 = {"start": 1e10, "far start": -1e15}.get(how, 0.0)
+    app = seed_app(b0=b0)
     async with app.run_test(size=(100, 30)) as pilot:
         if how == "prompt":
             await pilot.press("colon", *"b 1e10", "enter")
+        await pilot.press("n", "t", "n")
         await pilot.pause()
         assert app.is_running
+        assert app.trainer.state.epoch == 2

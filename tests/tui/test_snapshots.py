@@ -14,7 +14,7 @@ from lrtui.engine import TrainConfig, Trainer, preset
 from lrtui.tour import load_tour
 from lrtui.tui.app import LrtuiApp
 from lrtui.tui.demo import RUNNING, DemoApp
-from lrtui.tui.options import AppOptions
+from lrtui.display import AppOptions
 
 from .conftest import seed_app, wait_until_paused
 
