@@ -215,7 +215,7 @@ async def test_without_loop_the_tour_ends_and_stays():
 
 
 async def test_space_holds_the_countdown_and_an_app_key_holds_the_tour():
-    app = demo_app(small_tour(3), pace=0.3)
+    app = demo_app(small_tour(4), pace=0.3)  # 4: two countdowns can pass in the 0.6 s waits
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_run_over(pilot, app)
         await pilot.press("space")
