@@ -15,9 +15,13 @@ from lrtui.tui.app import make_app
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
 
 
-async def wait_until_paused(pilot) -> None:
-    while pilot.app.playing:
+async def wait_until_paused(pilot, limit: float = 30.0) -> None:
+    for _ in range(int(limit / 0.05)):
+        if not pilot.app.playing:
+            break
         await pilot.pause(0.05)
+    else:
+        raise RuntimeError(f"still playing after {limit:g} s")
     await pilot.pause()
 
 
@@ -28,6 +32,7 @@ SCENES = {
     "diverged": ((100, 30), ["colon", *"lr 0.5", "enter", *["right_square_bracket"] * 3, "space", "wait"]),
     "small-80x24": ((80, 24), ["n"] * 25),
     "help": ((100, 30), ["question_mark"]),
+    "wide-200x50": ((200, 50), ["t", *["n"] * 40]),
 }
 
 

@@ -30,6 +30,9 @@ class MainScreen(Screen[None]):
         self.app.check_size(self)  # type: ignore[attr-defined]
 
 
+WIDE = 160  # from this many columns the number panels stack on the left (app.tcss)
+
+
 class TooSmall(Static):
     """Shown in place of the panels when the terminal is below the app's minimum size."""
 
@@ -37,6 +40,7 @@ class TooSmall(Static):
         width, height = screen.size
         small = width < minimum[0] or height < minimum[1]
         screen.set_class(small, "-too-small")
+        screen.set_class(width >= WIDE, "-wide")  # see app.tcss
         if small:
             self.update(f"lrtui needs at least {minimum[0]}x{minimum[1]}; this terminal is "
                         f"{width}x{height}: please make it larger")

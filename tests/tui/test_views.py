@@ -204,3 +204,24 @@ async def test_the_graph_shows_a_long_array_as_its_labelled_range():
         assert "min -3 … max 5 (n=100)" in graph_row(app, "x ")
         # y - y_hat = y at w = b = 0: from 2*(-3) + 1 = -5 to 2*5 + 1 = 11
         assert "min -5 … max 11 (n=100)" in graph_row(app, "y − ŷ")
+
+
+# -- wide terminals: the numbers on the left, the plots the full height ----------------------
+
+
+@pytest.mark.parametrize(("size", "wide"), [((200, 50), True), ((160, 40), True),
+                                            ((159, 40), False), ((120, 40), False)])
+async def test_a_wide_terminal_gives_the_plots_the_room(size, wide):
+    p = preset("seed")
+    app = make_app(p.data, TrainConfig.from_preset(p))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        params, grads, loss = (app.parameters.region, app.gradients.region,
+                               app.loss_view.region)
+        if wide:
+            assert params.right <= loss.x and grads.right <= loss.x  # numbers on the left
+            assert grads.y > params.y  # stacked
+            assert params.width <= 64  # the columns kept together
+            assert loss.height >= size[1] - 4  # all but the message bar and key bar
+        else:
+            assert params.bottom <= loss.y and grads.y == params.y  # numbers on top, side by side
