@@ -30,11 +30,13 @@ class PtyApp:
         os.close(slave)
         self.master = master
         self.output = b""
+        self.mark = 0  # where the output since the last write() begins
 
     def read_until(self, text: str, timeout: float = 30.0) -> None:
-        """Read the app's output until `text` has appeared in it (AssertionError if not)."""
+        """Read the app's output until `text` has appeared in what it wrote since the last
+        `write()` (AssertionError if not)."""
         end = time.monotonic() + timeout
-        while text.encode() not in self.output:
+        while text.encode() not in self.output[self.mark:]:
             left = end - time.monotonic()
             if left <= 0:
                 raise AssertionError(f"{text!r} did not appear within {timeout:g} s")
@@ -46,6 +48,7 @@ class PtyApp:
                     raise AssertionError(f"the app ended before {text!r} appeared") from None
 
     def write(self, data: str) -> None:
+        self.mark = len(self.output)
         os.write(self.master, data.encode())
 
     def wait(self, timeout: float = 30.0) -> int:
