@@ -287,8 +287,7 @@ class LrtuiApp(App[None]):
             return
         panels = (self.parameters, self.gradients, self.formula_view, self.loss_view,
                   self.tangent_view, self.fit_view, self.graph_view)
-        focused = self.focused
-        # A hidden panel can hold the focus (the formulas, at start): zoom a shown one.
+        focused = self.focused  # a hidden panel (the formulas, at start) can hold the focus
         target = focused if focused in panels and focused.display else self.loss_view
         screen.maximize(target, container=False)  # type: ignore[arg-type]
 
