@@ -134,3 +134,19 @@ async def test_a_bad_tolerance_is_answered_in_the_prompt_and_changes_nothing():
         assert app.trainer.state.tol == before
         await pilot.press("escape")
         assert not app.screen.has_class("-prompting")
+
+
+async def test_the_prompt_sets_the_gradient_source():
+    from .conftest import seed_app
+
+    app = seed_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n", "colon", *"grad autograd", "enter")
+        await pilot.pause()
+        state = app.trainer.state
+        assert state.grad == "autograd" and app.trainer.grad == "autograd"
+        assert state.epoch == 1  # the source changed in place; the run goes on from here
+        await pilot.press("n")
+        # autograd's gradient equals the analytic one here (seed, epoch 1: w = 9.55, b = 0):
+        # dL/dw = 5 (w - 1) = 42.75 at w = 9.55, so w after the second step is 9.55 - 0.4275
+        assert app.trainer.state.w == pytest.approx(9.1225, rel=1e-12)
