@@ -57,3 +57,16 @@ def array_text(value: float | np.ndarray, digits: int = 3) -> str:
         return "[" + " ".join(num(float(v), digits) for v in array) + "]"
     low, high = float(np.min(array)), float(np.max(array))
     return f"min {num(low, digits)} … max {num(high, digits)} (n={array.size:,})"
+
+
+# Symbols whose one-character ASCII stand-in would mislead ("y - y" for "y − ŷ"): under
+# --ascii the formula and graph views write them as words.
+WORDS = {"ŷ": "y_hat", "Σ": "sum", "−": "-", "·": "*", "²": "^2", "←": "<-", "Δ": "d",
+         "λ": "lambda", "…": "..."}
+
+
+def in_words(text: str) -> str:
+    """`text` with the math symbols above written in ASCII words."""
+    for symbol, word in WORDS.items():
+        text = text.replace(symbol, word)
+    return text

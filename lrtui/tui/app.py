@@ -86,14 +86,14 @@ class LrtuiApp(App[None]):
             with Horizontal(id="numbers"):
                 self.parameters = ParametersView(id="parameters").data_bind(LrtuiApp.frame)
                 self.gradients = GradientsView(id="gradients").data_bind(LrtuiApp.frame)
-                self.formula_view = FormulaView(id="formula").data_bind(LrtuiApp.frame)
+                self.formula_view = FormulaView(ascii_only=ascii_only, id="formula").data_bind(
+                    LrtuiApp.frame)
                 yield from (self.parameters, self.gradients, self.formula_view)
-            with Horizontal(id="plots"):
-                # The plots are given the frame by _publish, in turn while playing.
+            with Horizontal(id="plots"):  # the plots are given frames by _publish, in turn
                 self.loss_view = LossHistoryView(ascii_only=ascii_only, id="loss-plot")
                 self.tangent_view = TangentView(ascii_only=ascii_only, id="tangent-plot")
                 self.fit_view = FitView(ascii_only=ascii_only, id="fit-plot")
-                self.graph_view = GraphView(id="graph")
+                self.graph_view = GraphView(ascii_only=ascii_only, id="graph")
                 yield from (self.loss_view, self.tangent_view, self.fit_view, self.graph_view)
         self.message = MessageBar(id="message")
         self.prompt_bar = PromptBar(id="prompt")

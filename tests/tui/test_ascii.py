@@ -118,3 +118,16 @@ def test_the_guard_sees_bytes_above_127_without_ascii(tmp_path):
     finally:
         app.kill()
     assert any(b > 127 for b in app.output)  # box drawing and arrows, in UTF-8
+
+
+async def test_math_symbols_are_words_not_lone_letters():
+    """A one-letter stand-in would mislead ("y - y" for "y − ŷ"): --ascii writes words."""
+    app = LrtuiApp(seed_trainer(), AppOptions(ascii=True))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f", "g")
+        await pilot.pause()
+        text = " ".join(screen_text(app).split())
+        for words in ("y - y_hat", "(y - y_hat)^2", "y_hat = w*x+b", "dL/db = sum dL/dy_hat_i",
+                      "dL/dw = 2/n * sum x_i*(y_hat_i - y_i)", "w <- w - lr*dL/dw"):
+            assert words in text, (words, text)
+        assert "y - y " not in text

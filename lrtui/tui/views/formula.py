@@ -9,7 +9,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from lrtui.present.frame import Frame
-from lrtui.present.text import num
+from lrtui.present.text import in_words, num
 
 
 def _term(x: float, e: float) -> str:
@@ -42,8 +42,9 @@ class FormulaView(Widget):
     can_focus = True
     frame: reactive[Frame | None] = reactive(None)
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, ascii_only: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.ascii = ascii_only  # --ascii: math symbols in words (y_hat, sum, <-)
         self.border_title = "gradient formulas"
         self.border_subtitle = "f: back to the numbers"
 
@@ -67,4 +68,5 @@ class FormulaView(Widget):
             lines.append(f"dL/db = 2/n · Σ (ŷ_i − y_i) = 2/{n:,} · {num(f.sum_b)} = {num(f.db)}")
         lines.append(f"w ← w − lr·dL/dw = {num(f.w)} − {num(f.lr)}·{num(f.dw)} = {num(f.w_next)}")
         lines.append(f"b ← b − lr·dL/db = {num(f.b)} − {num(f.lr)}·{num(f.db)} = {num(f.b_next)}")
-        return Text("\n".join(lines), no_wrap=True, overflow="ellipsis")
+        text = "\n".join(lines)
+        return Text(in_words(text) if self.ascii else text, no_wrap=True, overflow="ellipsis")

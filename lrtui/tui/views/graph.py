@@ -16,7 +16,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from lrtui.present.frame import Frame
-from lrtui.present.text import array_text, num
+from lrtui.present.text import array_text, in_words, num
 
 # How each node is named in the view (the engine's labels are short already).
 NAMES = {"+b": "ŷ = w*x+b", "y - y_hat": "y − ŷ", "square": "(y − ŷ)²", "mean": "L = mean"}
@@ -26,8 +26,9 @@ class GraphView(Widget):
     can_focus = True
     frame: reactive[Frame | None] = reactive(None)
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, ascii_only: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.ascii = ascii_only  # --ascii: math symbols in words (y_hat, sum, <-)
         self.border_title = "computation graph (autograd)"
 
     def watch_frame(self, frame: Frame | None) -> None:
@@ -52,12 +53,15 @@ class GraphView(Widget):
         by_label = {node.label: node for node in nodes}
         for node in nodes:
             grad = "" if node.grad is None else array_text(node.grad)
-            table.add_row(NAMES.get(node.label, node.label), array_text(node.value), grad)
+            name = NAMES.get(node.label, node.label)
+            table.add_row(in_words(name) if self.ascii else name, array_text(node.value), grad)
         chain = Table.grid(padding=(0, 1))
         chain.add_column(style="bold", no_wrap=True)
         chain.add_column()
         dw, db = (by_label[name].grad for name in ("w", "b"))
         assert dw is not None and db is not None  # backward() has run
-        chain.add_row("chain rule", f"dL/dw = Σ dL/d(w*x)_i · x_i = {num(float(dw))}")
-        chain.add_row("", f"dL/db = Σ dL/dŷ_i = {num(float(db))}")
+        rows = [f"dL/dw = Σ dL/d(w*x)_i · x_i = {num(float(dw))}",
+                f"dL/db = Σ dL/dŷ_i = {num(float(db))}"]
+        for head, row in zip(("chain rule", ""), rows, strict=True):
+            chain.add_row(head, in_words(row) if self.ascii else row)
         return Group(table, chain)
