@@ -49,7 +49,6 @@ class LrtuiApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "lrtui"
     ENABLE_COMMAND_PALETTE = True
-
     BINDINGS = KEYS
 
     # `var`, not `reactive`: on an App a repainting reactive repaints the whole screen on
@@ -59,8 +58,8 @@ class LrtuiApp(App[None]):
     view: var[ViewSettings] = var(ViewSettings())
     playing: var[bool] = var(False)
 
-    # The message bar's hint when nothing else is to be said.
     HINT = "space play · n step · ← back · +/- learning rate · : exact values · ? all keys"
+    """The message bar when nothing else is to be said."""
 
     def __init__(self, trainer: Trainer, options: AppOptions | None = None,
                  view: ViewSettings | None = None) -> None:
@@ -139,15 +138,24 @@ class LrtuiApp(App[None]):
                 view.frame = self.frame
 
     def _publish_soon(self) -> None:
-        """After a key: the numbers in this frame, the plots in the next one, so that the
-        key's effect is on screen without waiting for three plots to be drawn."""
+        """After a key: the numbers in this frame, the plots (slower to draw) in the next."""
         self._publish(plots=False)
         self.call_after_refresh(self._publish)
 
     def watch_frame(self, frame: Frame | None) -> None:
-        if frame is not None and self._lrtui_ready:
-            text, tone = frame.message
-            self.message.show(text or self.HINT, tone)
+        if frame is None or not self._lrtui_ready:
+            return
+        text, tone = frame.message
+        self.message.show(text or self.HINT, tone)
+        s, trainer = frame.state, self.trainer  # what check_action reads: not every tick
+        keys = (frame.playing, s.status, s.epoch > 0, trainer.can_step, trainer.can_go_back)
+        if keys != getattr(self, "_keys", None):
+            self._keys = keys
+            self.refresh_bindings()
+
+    def refresh_bindings(self) -> None:
+        super().refresh_bindings()
+        if self._lrtui_ready:
             self.key_bar.refresh_if_changed()
 
     def watch_view(self, view: ViewSettings) -> None:
@@ -213,8 +221,7 @@ class LrtuiApp(App[None]):
         self.user_took_control()
 
     def user_took_control(self) -> None:
-        """Called after a key of the user's changed the run or paused it (the tour of
-        `lrtui demo` holds itself then); nothing to do in the plain app."""
+        """After a user's key changed or paused the run (the demo's tour holds); a no-op here."""
 
     def _pause_for_user(self) -> None:
         self._set_playing(False)
@@ -324,18 +331,11 @@ class LrtuiApp(App[None]):
         if self.screen.has_class("-prompting"):
             self.prompt_bar.take_key(event)
 
-    # -- files ---------------------------------------------------------------------------
-
     def action_write(self, what: str) -> None:
-        """ctrl+s the session, e the history as CSV, s a screenshot, x a NumPy script: each
-        into the current folder; the message bar says where, or why not."""
+        """ctrl+s, e, s, x: a file into the current folder (files.py says which)."""
         if what in ("session", "history"):
             self._pause_for_user()
-        write = {"session": lambda: files.save_session(self.trainer, self.view),
-                 "history": lambda: files.export_history(self.trainer),
-                 "screenshot": lambda: files.save_screenshot(self.export_screenshot()),
-                 "script": lambda: files.export_code(self.trainer)}[what]
-        self.message.show(*write())
+        self.message.show(*files.write(what, self.trainer, self.view, self.export_screenshot))
 
     # -- the command palette -------------------------------------------------------------
 

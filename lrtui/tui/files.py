@@ -48,3 +48,16 @@ def export_code(trainer: Trainer) -> tuple[str, str]:
     return _write("NumPy script",
                   lambda: write_atomic(timestamped_path("lrtui-run", ".py"), text),
                   " (run it with python)")
+
+
+def write(what: str, trainer: Trainer, view: ViewSettings,
+          screenshot: Callable[[], str]) -> tuple[str, str]:
+    """The app's file keys: "session" (ctrl+s), "history" (e, CSV), "screenshot" (s, SVG) and
+    "script" (x, NumPy)."""
+    if what == "session":
+        return save_session(trainer, view)
+    if what == "history":
+        return export_history(trainer)
+    if what == "screenshot":
+        return save_screenshot(screenshot())
+    return export_code(trainer)

@@ -330,3 +330,25 @@ async def test_x_exports_a_script_that_reproduces_the_run(app, tmp_path, monkeyp
     # The script runs the app's settings (lr 0.02, tol 1e-8) with its own plain loop.
     assert float(printed["w"]) == pytest.approx(state.w, rel=1e-9)
     assert float(printed["loss"]) == pytest.approx(state.loss, rel=1e-6, abs=1e-20)
+
+
+async def test_the_key_bar_greys_keys_as_the_run_changes(app):
+    """What the key bar drew (its last render), not what it would draw: it is repainted
+    only when a key's availability changes, so it must notice each change."""
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+
+        def drawn() -> dict[str, bool]:
+            return {description: on for _, _, description, on in app.key_bar._keys}
+
+        assert drawn()["back"] is False and drawn()["reset"] is False
+        assert drawn()["step"] and drawn()["play/pause"]
+        await pilot.press("n")
+        await pilot.pause()
+        assert drawn()["back"] and drawn()["reset"]
+        await pilot.press("colon")  # the prompt takes every key: the app's are off
+        await pilot.pause()
+        assert not any(drawn().values())
+        await pilot.press("escape", "r")
+        await pilot.pause()
+        assert drawn()["back"] is False and drawn()["step"]
