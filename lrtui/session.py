@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lrtui import __version__
+from lrtui import __version__, settings
 from lrtui.engine.data import Dataset, load_csv, preset, synthetic
 from lrtui.engine.state import COLUMNS, TrainConfig, TrainingState
 from lrtui.engine.trainer import Trainer
@@ -149,8 +149,11 @@ def _config(doc: dict) -> TrainConfig:
     names = {f.name for f in fields(TrainConfig)}
     if set(doc) != names:
         raise _Damaged(f"config does not hold exactly the settings {', '.join(sorted(names))}")
-    try:
-        return TrainConfig(**doc)  # each value checked by the settings table
+    try:  # each value as the settings table takes it from a file, then the whole config
+        for name, value in doc.items():
+            if not (name == "tol" and value is None):
+                settings.from_document(name, value)
+        return TrainConfig(**doc)
     except DataError as exc:
         raise _Damaged(f"config: {exc}") from None
 
@@ -212,15 +215,12 @@ def _parse(doc) -> Session:
                         "(the file changed since?)")
     config = _config(_get(doc, "config", dict, ""))
     view_doc = _get(doc, "view", dict, "")
-    try:
-        view = ViewSettings(**view_doc)
-    except TypeError:
-        raise _Damaged("view has unknown or missing settings") from None
-    if not (isinstance(view.speed, int) and not isinstance(view.speed, bool) and view.speed >= 1):
-        raise _Damaged("view.speed is not a whole number >= 1")
-    for name in ("log", "tangents", "formulas", "graph"):
-        if not isinstance(getattr(view, name), bool):
-            raise _Damaged(f"view.{name} is not true or false")
+    if not set(view_doc) <= {f.name for f in fields(ViewSettings)}:
+        raise _Damaged("view has unknown or missing settings")
+    try:  # speed and the flags, checked by the settings table as a tour's `set` is
+        view = ViewSettings(**{k: settings.from_document(k, v) for k, v in view_doc.items()})
+    except DataError as exc:
+        raise _Damaged(f"view: {exc}") from None
     history = _get(doc, "history", dict, "")
     if history.get("columns") != list(COLUMNS):
         raise _Damaged(f"history.columns is not {list(COLUMNS)}")

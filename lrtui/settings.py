@@ -149,7 +149,10 @@ def parse(name: str, text: str) -> Any:
 
 def from_document(name: str, value: object) -> Any:
     """A setting as a TOML/JSON document holds it: its type must already be right (the text
-    "0.1" is not a number there), then `check`ed."""
+    "0.1" is not a number there, nor 5.0 a whole number), then `check`ed."""
+    s = lookup(name)
+    if s.kind == WHOLE and isinstance(value, float):
+        raise DataError(f"{s.name} must be a whole number, got {value!r}")
     return check(name, value)
 
 

@@ -33,6 +33,8 @@ BAD_TOURS = {
     "type.toml": (GOOD_STAGE + 'set = { lr = "fast" }\n', ["set.lr", "number", "'fast'"]),
     "value.toml": (GOOD_STAGE + "set = { lr = -0.1 }\n", ["set.lr", "greater than 0"]),
     "speed.toml": (GOOD_STAGE + "set = { speed = 0 }\n", ["set.speed", "at least 1"]),
+    "epochs_float.toml": (GOOD_STAGE + "set = { epochs = 50.0 }\n",
+                          ["set.epochs", "whole number, got 50.0"]),
     "flag.toml": (GOOD_STAGE + "set = { log = 1 }\n", ["set.log", "true or false"]),
     "grad.toml": (GOOD_STAGE + 'set = { grad = "magic" }\n', ["set.grad", "autograd"]),
     "run.toml": (GOOD_STAGE + 'run = "forever"\n', ["run", "play"]),
