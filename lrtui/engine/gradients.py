@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from lrtui import settings
 from lrtui.engine.data import Dataset
 from lrtui.engine.stats import SufficientStats
 from lrtui.errors import DataError
@@ -52,7 +53,9 @@ assert tuple(SOURCES) == GRAD_SOURCES
 def make_gradient(name: str, data: Dataset, stats: SufficientStats,
                   h: float) -> GradientFn | None:
     """The function (w, b) -> (dw, db) of a source; None for the analytic one, which the
-    update rule computes inline. Raises DataError when a framework is missing."""
+    update rule computes inline. Raises DataError for an unknown name (the settings table's
+    message) or a missing framework."""
+    name = settings.check("grad", name)
     if name == "analytic":
         return None
     if name == "numeric":
@@ -61,9 +64,7 @@ def make_gradient(name: str, data: Dataset, stats: SufficientStats,
         from lrtui.engine.autograd import AutogradGradient
 
         return AutogradGradient(data.x, data.y)
-    if name == "torch":
-        return TorchGradient(data.x, data.y)
-    raise DataError(f"unknown gradient source {name!r}; choose one of: {', '.join(SOURCES)}")
+    return TorchGradient(data.x, data.y)  # the table knows no other name
 
 
 TORCH_MISSING = (

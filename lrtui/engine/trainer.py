@@ -166,14 +166,13 @@ class Trainer:
         h = settings.check("h", h)
         check_start(self.stats, *self._start, h)
         self._h = h
-        if self._grad == "numeric":
-            self._gradient = self._make_gradient("numeric", h)
         s = self._state
         with np.errstate(all="ignore"):
             dwn, dbn = self.stats.central_difference(s.w, s.b, self._h)
         row = self.history.last()
         row[6], row[7] = dwn, dbn
         if self._grad == "numeric":  # the update's gradient is this slope, so it changes too
+            self._gradient = self._make_gradient("numeric", h)
             self._regrade(row[None, :])
             self.history.set_last(row)
             self._state = self._state_from(row)
@@ -188,7 +187,7 @@ class Trainer:
         The current record's dw and db are recomputed with the new source, so the next
         update uses them; earlier records keep the gradients they were made with.
         """
-        gradient = self._make_gradient(settings.check("grad", grad), self._h)
+        gradient = self._make_gradient(grad, self._h)  # checks the name
         self._grad, self._gradient = grad, gradient
         row = self.history.last()
         self._regrade(row[None, :])
