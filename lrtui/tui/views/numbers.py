@@ -183,9 +183,8 @@ class GradientsView(NumberPanel):
         self.set("gap_w", report.gap_w, "muted")
         self.set("gap_b", report.gap_b, "muted")
         step_w, step_b = frame.next_step
-        ascii_only = self.screen.has_class("-ascii")  # --ascii: "dw", not a lone "d" for Δ
-        self.set("next_w", step_w, prefix="dw " if ascii_only else "Δw ")
-        self.set("next_b", step_b, prefix="db " if ascii_only else "Δb ")
+        self.set("next_w", step_w, prefix="Δw ")  # --ascii's filter draws Δ as d: "dw"
+        self.set("next_b", step_b, prefix="Δb ")
         subtitle = f"▸ drives the step · central h={state.h:g}"
         if self.border_subtitle != subtitle:  # setting it repaints the whole panel
             self.border_subtitle = subtitle
