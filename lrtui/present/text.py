@@ -52,7 +52,7 @@ def array_text(value: float | np.ndarray, digits: int = 3) -> str:
     as its range, labelled: min -2 … max 2 (n=100)."""
     array = np.asarray(value, dtype=np.float64)
     if array.ndim == 0:
-        return num(float(array), digits + 2)
+        return num(float(array), 5)  # a scalar has the room
     if array.size <= MAX_SHOWN:
         return "[" + " ".join(num(float(v), digits) for v in array) + "]"
     low, high = float(np.min(array)), float(np.max(array))

@@ -191,8 +191,7 @@ async def test_the_graph_shows_the_four_values_of_the_notes_example(size):
         await pilot.pause()
         assert graph_row(app, "y − ŷ").split()[3:7] == ["[18", "9", "-9", "-18]"]
         assert graph_row(app, "(y − ŷ)²").split()[3:7] == ["[324", "81", "81", "324]"]
-        if size[0] >= 100:  # at 80 columns the gradient column is cut at the border
-            assert "[0.25 0.25 0.25 0.25]" in graph_row(app, "(y − ŷ)²")
+        assert "[0.25 0.25 0.25 0.25]" in graph_row(app, "(y − ŷ)²")
 
 
 async def test_the_graph_shows_a_long_array_as_its_labelled_range():
@@ -225,3 +224,19 @@ async def test_a_wide_terminal_gives_the_plots_the_room(size, wide):
             assert loss.height >= size[1] - 4  # all but the message bar and key bar
         else:
             assert params.bottom <= loss.y and grads.y == params.y  # numbers on top, side by side
+
+
+async def test_the_graph_fits_four_values_at_80x24_after_steps():
+    # seed after two steps at lr 0.01: w = 9.1225, b = 0, so y - y_hat = -8.1225x:
+    # 16.245, 8.1225, -8.1225, -16.245, two significant digits in the narrow panel
+    p = preset("seed")
+    app = make_app(p.data, TrainConfig.from_preset(p))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n", "n", "g")
+        await pilot.pause()
+        assert app.trainer.state.w == pytest.approx(9.1225, rel=1e-12)
+        row = graph_row(app, "y − ŷ")
+        assert row.split()[3:7] == ["[16", "8.1", "-8.1", "-16]"], row
+        assert "…" not in row
+        assert graph_row(app, "(y − ŷ)²").endswith("[0.25 0.25 0.25 0.25]")  # not cut
+        assert graph_row(app, "w ").split()[1] == "9.1225"  # scalars keep 5 digits

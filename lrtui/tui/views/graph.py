@@ -40,10 +40,19 @@ class GraphView(Widget):
         nodes = None if self.frame is None else self.frame.graph
         if nodes is None:
             return Text("the graph needs finite w and b (press r)")
+        room = (self.size.width - 12) // 2  # for each number column, beside node (10) and gaps
+
+        def fitted(value: object) -> str:
+            """3 significant digits, or 2 where 3 would not fit (four values at 80x24)."""
+            text = array_text(value, 3)  # type: ignore[arg-type]
+            return text if len(text) <= room else array_text(value, 2)  # type: ignore[arg-type]
+
         table = Table(
             box=None,
             padding=(0, 1),
             show_edge=False,
+            pad_edge=False,  # with collapse_padding: one space between columns, none outside
+            collapse_padding=True,
             expand=False,
             show_header=self.size.height >= 13,
         )
@@ -52,9 +61,9 @@ class GraphView(Widget):
         table.add_column("dL/d(node)", no_wrap=True)
         by_label = {node.label: node for node in nodes}
         for node in nodes:
-            grad = "" if node.grad is None else array_text(node.grad)
+            grad = "" if node.grad is None else fitted(node.grad)
             name = NAMES.get(node.label, node.label)
-            table.add_row(in_words(name) if self.ascii else name, array_text(node.value), grad)
+            table.add_row(in_words(name) if self.ascii else name, fitted(node.value), grad)
         chain = Table.grid(padding=(0, 1))
         chain.add_column(style="bold", no_wrap=True)
         chain.add_column()
