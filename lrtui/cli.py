@@ -144,8 +144,9 @@ def add_run_options(parser: argparse.ArgumentParser, *, suppress: bool = False) 
     train.add_argument(
         "--grad", type=settings.argtype("grad"), default=default(None), metavar="SOURCE",
         help="where each update's gradient comes from: analytic (the formula, default), "
-        "numeric (central difference with --h), autograd (lrtui's own autodiff graph) or "
-        "torch (PyTorch autograd; needs pip install 'lrtui[torch]')",
+        "numeric (central difference with --h), autograd (lrtui's own autodiff graph), "
+        "torch (PyTorch autograd), jax (jax.value_and_grad) or tensorflow (tf.GradientTape); "
+        "the last three need pip install 'lrtui[torch]', 'lrtui[jax]' or 'lrtui[tensorflow]'",
     )
 
 
@@ -173,15 +174,16 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--every", metavar="K", type=_count, default=None,
                        help="--json keeps every K-th record plus the first and last (default 1)")
     export = commands.add_parser(
-        "export", help="write the run as a standalone Python script (NumPy or PyTorch)",
+        "export",
+        help="write the run as a standalone Python script (NumPy, PyTorch, JAX or TensorFlow)",
         description="Write a standalone, readable Python script that reproduces the run "
         "without lrtui: the same data, start, learning rate, epochs and gradient rule; it "
         "prints the final w, b and loss, and plots the loss when matplotlib is installed.",
     )
     add_run_options(export, suppress=True)
     export.add_argument("--to", choices=EXPORT_TARGETS, required=True,
-                        help="numpy: the analytic gradient written out; torch: the notes' "
-                        "PyTorch autograd loop (float64)")
+                        help="numpy: the analytic gradient written out; torch, jax, "
+                        "tensorflow: the notes' autograd loop in that framework (float64)")
     export.add_argument("file", metavar="FILE", nargs="?", default=None,
                         help="where to write the script (default: standard output)")
     export.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
@@ -241,13 +243,13 @@ def _stdout_gone() -> int:
 
 
 def export_command(args: argparse.Namespace, data: Dataset, config: TrainConfig) -> int:
-    """`lrtui export --to {numpy,torch} [FILE]`: the script on stdout, or written to FILE."""
+    """`lrtui export --to TARGET [FILE]`: the script on stdout, or written to FILE."""
     from dataclasses import replace
 
     from lrtui import export
 
-    # The same checks of the numbers as a run (the analytic source: no need to load torch
-    # to write a script for it).
+    # The same checks of the numbers as a run (the analytic source: no need to load a
+    # framework to write a script for it).
     Trainer(data, replace(config, grad="analytic"))
     text = export.script(data, config, args.to)
     if args.file is None or args.file == "-":

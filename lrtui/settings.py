@@ -25,7 +25,7 @@ from lrtui.errors import DataError
 
 MAX_SPEED = 100_000  # engine steps per frame while playing
 # Where each update's gradient can come from (see lrtui.engine.gradients).
-GRAD_SOURCES = ("analytic", "numeric", "autograd", "torch")
+GRAD_SOURCES = ("analytic", "numeric", "autograd", "torch", "jax", "tensorflow")
 
 NUMBER, WHOLE, CHOICE, FLAG = "number", "whole", "choice", "flag"
 

@@ -5,14 +5,23 @@
 - `numeric`: the central difference (L(w+h) - L(w-h)) / 2h with the run's h, O(1).
 - `autograd`: lrtui's own reverse-mode autodiff (`autograd.py`), which builds the graph over
   all N points each step, O(N).
-- `torch`: PyTorch's autograd in float64 (the notes' PyTorch section), O(N); torch is
-  optional and imported only when this source is chosen.
+- `torch`: PyTorch's autograd in float64 (the notes' PyTorch section), O(N): a dynamic graph,
+  recorded as the forward pass runs and walked back by `loss.backward()`.
+- `jax`: JAX's `jax.value_and_grad` of the same loss, O(N): a traced function, compiled once
+  with `jax.jit`. float64 needs `jax_enable_x64`, set before the first array is made.
+- `tensorflow`: TensorFlow's `tf.GradientTape` over float64 `tf.Variable`s, O(N): a tape,
+  recorded inside a `tf.function` traced once for scalar float64 inputs.
 
-A source is a function (w, b) -> (dw, db). Frameworks are imported lazily, never at start-up.
+A source is a function (w, b) -> (dw, db). The three frameworks are optional extras, imported
+only when their source is chosen, never at start-up. Compiling pays off at every size measured
+(bench/RESULTS.md: at N = 4, jit runs ~150x and tf.function ~3.5x faster than eager; at
+N = 10^5, 16x and 10x), so the JAX and TensorFlow sources compile; the compile happens in the
+first call, which `warm` makes before the source is used (the app calls it in a thread).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
@@ -46,6 +55,8 @@ SOURCES = {
     "numeric": Source("numeric", "O(1)", "the central difference with the run's h"),
     "autograd": Source("autograd", "O(N)", "lrtui's own reverse-mode autodiff"),
     "torch": Source("torch", "O(N)", "PyTorch's autograd in float64"),
+    "jax": Source("jax", "O(N)", "JAX's value_and_grad, jit-compiled, in float64"),
+    "tensorflow": Source("tensorflow", "O(N)", "TensorFlow's GradientTape in float64"),
 }
 assert tuple(SOURCES) == GRAD_SOURCES
 
@@ -64,23 +75,94 @@ def make_gradient(name: str, data: Dataset, stats: SufficientStats,
         from lrtui.engine.autograd import AutogradGradient
 
         return AutogradGradient(data.x, data.y)
-    return TorchGradient(data.x, data.y)  # the table knows no other name
+    return _built(name, data)
 
 
-TORCH_MISSING = (
-    "--grad torch needs PyTorch, which is not installed here; install it with "
-    "pip install 'lrtui[torch]' (or pip install torch==2.13.0), or choose --grad autograd"
-)
+@dataclass(frozen=True)
+class Framework:
+    """An optional framework behind a gradient source: its module, its name for people, the
+    lrtui extra that installs it, the exact release CI tests, and how it records a computation."""
+
+    module: str
+    label: str
+    extra: str
+    pin: str
+    records: str
+
+
+FRAMEWORKS = {
+    "torch": Framework("torch", "PyTorch", "torch", "torch==2.13.0",
+                       "a dynamic graph, built as the forward pass runs"),
+    "jax": Framework("jax", "JAX", "jax", "jax==0.10.2",
+                     "a traced function, transformed by grad and compiled by jit"),
+    "tensorflow": Framework("tensorflow", "TensorFlow", "tensorflow", "tensorflow-cpu==2.21.0",
+                            "a tape, recording the operations run inside its block"),
+}
+
+
+def missing_message(name: str) -> str:
+    f = FRAMEWORKS[name]
+    return (f"--grad {name} needs {f.label}, which is not installed here; install it with "
+            f"pip install 'lrtui[{f.extra}]' (or pip install {f.pin}), or choose --grad autograd")
+
+
+TORCH_MISSING = missing_message("torch")
+
+
+def installed(name: str) -> bool:
+    """Whether a framework can be found, without importing it (for the tour and the help)."""
+    import importlib.util
+
+    return importlib.util.find_spec(FRAMEWORKS[name].module) is not None
+
+
+def import_framework(name: str) -> ModuleType:
+    """The framework's module, or a DataError that says how to install it (they are optional).
+
+    TensorFlow writes start-up notes straight to the terminal's stderr, which would draw over
+    the app: unless the user has set them, its C++ log level is raised to errors only, and its
+    oneDNN rewrites (which announce themselves, and change sums' rounding) are left off."""
+    if name == "tensorflow":
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    try:
+        module = __import__(FRAMEWORKS[name].module)
+    except (ImportError, OSError) as exc:  # OSError: native libraries that fail to load
+        detail = "" if isinstance(exc, ModuleNotFoundError) else f" ({exc})"
+        raise DataError(missing_message(name) + detail) from None
+    if name == "jax":
+        module.config.update("jax_enable_x64", True)  # before any array: else float32
+    return module
 
 
 def import_torch() -> ModuleType:
     """The torch module, or a DataError that says how to install it (torch is optional)."""
-    try:
-        import torch
-    except (ImportError, OSError) as exc:  # OSError: a torch whose native libraries fail
-        detail = "" if isinstance(exc, ModuleNotFoundError) else f" ({exc})"
-        raise DataError(TORCH_MISSING + detail) from None
-    return torch
+    return import_framework("torch")
+
+
+# The last framework source built, kept so that the one `warm` compiled in a thread is the one
+# the trainer then uses (a new jit or tf.function would compile again).
+_last: tuple[str, np.ndarray, np.ndarray, GradientFn] | None = None
+
+
+def _built(name: str, data: Dataset) -> GradientFn:
+    global _last
+    if _last is not None and _last[0] == name and _last[1] is data.x and _last[2] is data.y:
+        return _last[3]
+    classes: dict[str, Callable[[np.ndarray, np.ndarray], GradientFn]] = {
+        "torch": TorchGradient, "jax": JaxGradient, "tensorflow": TensorFlowGradient}
+    gradient = classes[name](data.x, data.y)
+    _last = (name, data.x, data.y, gradient)
+    return gradient
+
+
+def warm(name: str, data: Dataset, w: float, b: float) -> None:
+    """Import a framework source's module, build the source and call it once (compiling it), so
+    that choosing it next is quick. Safe in a worker thread; raises DataError like
+    make_gradient."""
+    name = settings.check("grad", name)
+    if SOURCES[name].per_point and name != "autograd":
+        _built(name, data)(w, b)
 
 
 class TorchGradient:
@@ -109,4 +191,59 @@ class TorchGradient:
         dw, db = self.w.grad.item(), self.b.grad.item()
         self.w.grad.zero_()
         self.b.grad.zero_()
+        return float(dw), float(db)
+
+
+class JaxGradient:
+    """(dL/dw, dL/db) from JAX, in float64: `jax.value_and_grad` of the MSE as a function of
+    (w, b), compiled by `jax.jit`. The data are arguments, not constants baked into the
+    compiled program, so compiling costs the same at any N."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray) -> None:
+        jax: Any = import_framework("jax")
+        jnp = jax.numpy
+        self.x = jnp.asarray(np.asarray(x, dtype=np.float64))
+        self.y = jnp.asarray(np.asarray(y, dtype=np.float64))
+        if self.x.dtype != jnp.float64:  # x64 was refused: never train in float32 silently
+            raise DataError(f"--grad jax could not turn on float64 (jax_enable_x64); its "
+                            f"arrays are {self.x.dtype}")
+
+        def loss(w: Any, b: Any, x: Any, y: Any) -> Any:
+            y_hat = w * x + b
+            return jnp.mean((y - y_hat) ** 2)
+
+        self._value_and_grad = jax.jit(jax.value_and_grad(loss, argnums=(0, 1)))
+
+    def __call__(self, w: float, b: float) -> tuple[float, float]:
+        _, (dw, db) = self._value_and_grad(float(w), float(b), self.x, self.y)
+        return float(dw), float(db)
+
+
+class TensorFlowGradient:
+    """(dL/dw, dL/db) from TensorFlow's `tf.GradientTape`, in float64: w and b are float64
+    `tf.Variable`s (TensorFlow's default is float32), the tape records the forward pass, and
+    `tape.gradient` walks it back. The step is a `tf.function` with a fixed signature of two
+    float64 scalars, so it is traced once, not once per new value of w."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray) -> None:
+        tf: Any = import_framework("tensorflow")
+        self.x = tf.constant(np.asarray(x, dtype=np.float64))
+        self.y = tf.constant(np.asarray(y, dtype=np.float64))
+        self.w = tf.Variable(0.0, dtype=tf.float64)
+        self.b = tf.Variable(0.0, dtype=tf.float64)
+        scalar = tf.TensorSpec([], tf.float64)
+
+        @tf.function(input_signature=[scalar, scalar])  # type: ignore[untyped-decorator]
+        def gradients(w: Any, b: Any) -> Any:
+            self.w.assign(w)
+            self.b.assign(b)
+            with tf.GradientTape() as tape:
+                y_hat = self.w * self.x + self.b
+                loss = tf.reduce_mean(tf.square(self.y - y_hat))
+            return tape.gradient(loss, [self.w, self.b])
+
+        self._gradients = gradients
+
+    def __call__(self, w: float, b: float) -> tuple[float, float]:
+        dw, db = self._gradients(float(w), float(b))
         return float(dw), float(db)

@@ -18,7 +18,7 @@ import pytest
 from lrtui import export
 from lrtui.engine import Dataset, TrainConfig, Trainer, load_csv, preset, synthetic
 
-from ..torch_support import requires_torch
+from ..framework_support import requires_torch
 from .conftest import _env, assert_usage_error, run_lrtui
 from .test_errors import _without_root_powers
 

@@ -13,10 +13,10 @@ import pytest
 from lrtui.engine import TrainConfig, Trainer, preset
 from lrtui.engine.state import COLUMNS
 
-from ..torch_support import requires_torch, torch_marked
+from ..framework_support import requires_torch, torch_marked
 from .conftest import LRTUI, Result, _env, assert_usage_error, run_lrtui, strict_json
 
-SOURCES = ("analytic", "numeric", "autograd", "torch")
+SOURCES = ("analytic", "numeric", "autograd", "torch", "jax", "tensorflow")
 
 
 def engine_rows(config: TrainConfig):
@@ -73,12 +73,12 @@ def test_help_lists_the_sources():
 
 # -- without torch ---------------------------------------------------------------------------
 
-def run_without_torch(tmp_path: Path, *args: str) -> Result:
-    """lrtui with an importable `torch` that fails as a missing one does."""
-    fake = tmp_path / "no_torch" / "torch"
+def run_without_torch(tmp_path: Path, *args: str, module: str = "torch") -> Result:
+    """lrtui with an importable `torch` (or other `module`) that fails as a missing one does."""
+    fake = tmp_path / f"no_{module}" / module
     fake.mkdir(parents=True, exist_ok=True)
     (fake / "__init__.py").write_text(
-        'raise ModuleNotFoundError("No module named \'torch\'", name="torch")\n')
+        f'raise ModuleNotFoundError("No module named \'{module}\'", name="{module}")\n')
     env = _env()
     env["PYTHONPATH"] = str(fake.parent)
     proc = subprocess.run([str(LRTUI), *args], capture_output=True, text=True, timeout=60,
@@ -92,6 +92,16 @@ def test_without_torch_one_line_says_how_to_install_it(tmp_path, args):
     result = run_without_torch(tmp_path, *args)
     assert_usage_error(result, "--grad torch", "not installed", "pip install 'lrtui[torch]'",
                        "pip install torch==2.13.0")
+
+
+@pytest.mark.parametrize(("module", "label", "pin"), [("jax", "JAX", "jax==0.10.2"), (
+    "tensorflow", "TensorFlow", "tensorflow-cpu==2.21.0")])
+@pytest.mark.parametrize("command", [("train",), ()])
+def test_without_jax_or_tensorflow_one_line_names_the_extra(tmp_path, module, label, pin,
+                                                            command):
+    result = run_without_torch(tmp_path, *command, "--grad", module, module=module)
+    assert_usage_error(result, f"--grad {module} needs {label}", "not installed",
+                       f"pip install 'lrtui[{module}]'", f"pip install {pin}")
 
 
 def test_without_torch_the_rest_still_works(tmp_path):

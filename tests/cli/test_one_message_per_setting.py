@@ -31,8 +31,8 @@ CASES = [
     ("epochs", "2.5", 2.5, "epochs must be a whole number, got 2.5"),
     ("w", "nan", math.nan, "w must be a finite number, got nan"),
     ("b", "-inf", -math.inf, "b must be a finite number, got -inf"),
-    ("grad", "exact", "exact", "grad must be one of analytic, numeric, autograd, torch, "
-                               "got 'exact'"),
+    ("grad", "exact", "exact", "grad must be one of analytic, numeric, autograd, torch, jax, "
+                               "tensorflow, got 'exact'"),
 ]
 FLAG = {"w": "--w0", "b": "--b0"}  # the command line's names where they differ
 CONFIG_KEY = {"w": "w0", "b": "b0"}  # the session's config keys where they differ

@@ -22,7 +22,7 @@ from lrtui.engine.autograd import (
 )
 from lrtui.engine.gradients import TorchGradient
 
-from ..torch_support import requires_torch, torch
+from ..framework_support import requires_torch, torch
 
 X4 = np.array([-2.0, -1.0, 1.0, 2.0])
 

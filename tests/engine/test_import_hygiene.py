@@ -1,8 +1,9 @@
 """The engine must not pull in the UI stack: importing lrtui.engine, lrtui.present, the settings,
 tour, report, export and session modules (and training, with every
 gradient source but torch, and building the autograd graph) in a fresh interpreter leaves
-textual and rich out of sys.modules, and torch too (it is optional, and loaded only for
---grad torch)."""
+textual and rich out of sys.modules, and the frameworks too (torch, jax, tensorflow: optional,
+and loaded only for their --grad source). `lrtui train` and the app's start load none of them
+either."""
 
 import json
 import os
@@ -10,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ..torch_support import requires_torch
+from ..framework_support import requires_torch
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -44,7 +45,8 @@ graph = lrtui.engine.autograd.loss_graph(p.data.x, p.data.y, 10.0, 0.0)
 assert [n.label for n in graph][-1] == "mean" and float(graph[-1].value) == 202.5
 ui = sorted(m for m in sys.modules
             if m.split(".")[0] in ("textual", "rich", "plotext", "textual_plotext"))
-optional = sorted(m for m in sys.modules if m.split(".")[0] == "torch")
+optional = sorted(m for m in sys.modules
+                  if m.split(".")[0] in ("torch", "jax", "jaxlib", "tensorflow", "keras"))
 print(json.dumps({"ui": ui, "optional": optional, "epoch": state.epoch, "w": state.w}))
 """
 
@@ -81,3 +83,41 @@ def test_the_check_would_see_torch():
                          env=env, cwd=REPO, timeout=60)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout.splitlines()[-1]) == ["torch"]
+
+
+FRAMEWORKS = ("torch", "jax", "jaxlib", "tensorflow", "keras")
+
+APP_SCRIPT = r"""
+import asyncio, contextlib, io, json, os, sys, tempfile
+os.chdir(tempfile.mkdtemp())  # where a key that writes a file would write it
+from lrtui import cli
+with contextlib.redirect_stdout(io.StringIO()) as out:
+    code = cli.main(["train", "--json", "--epochs", "20"])
+assert code == 0 and json.loads(out.getvalue())["result"]
+from lrtui.display import AppOptions
+from lrtui.engine import TrainConfig, preset
+from lrtui.tui.app import make_app
+p = preset("seed")
+
+async def start():
+    app = make_app(p.data, TrainConfig.from_preset(p))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("space")
+        await pilot.pause(0.3)
+        await pilot.press("x")  # the export choice lists the frameworks without loading one
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.press("question_mark")  # and so does the help
+        await pilot.pause()
+
+asyncio.run(start())
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in %r)))
+""" % (FRAMEWORKS,)
+
+
+def test_train_and_the_app_start_import_no_framework():
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    out = subprocess.run([sys.executable, "-c", APP_SCRIPT], capture_output=True, text=True,
+                         env=env, cwd=REPO, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.splitlines()[-1]) == []
