@@ -1,4 +1,4 @@
-"""`lrtui export`: a run as a standalone Python script, in NumPy or in PyTorch.
+"""`lrtui export`: a run as a standalone Python script, in NumPy, PyTorch, JAX or TensorFlow.
 
 `script(data, config, to)` returns the text of a readable program that reproduces the run
 without lrtui: the same data (written out when small; otherwise the CSV file read with
@@ -8,8 +8,9 @@ bound, and --tol when given). It prints the final w, b and loss, and plots the l
 epochs when matplotlib is importable.
 
 The NumPy script writes the analytic gradient out (with the 1/n that the notes' NumPy line
-leaves out), or the central difference when the run uses `--grad numeric`; the PyTorch script
-is the notes' autograd loop in float64. Building the text is pure string work, except for a
+leaves out), or the central difference when the run uses `--grad numeric`; the PyTorch, JAX
+and TensorFlow scripts are the notes' autograd loop in float64, in each framework's idiom
+(export_frameworks.py holds their parts). Building the text is pure string work, except for a
 CSV file too long to write out: that file is read once, to check that numpy.loadtxt reads the
 very numbers lrtui read (when it would not, the script reads the file with the csv module,
 by lrtui's own rules).
@@ -19,16 +20,30 @@ from __future__ import annotations
 
 import os
 import shlex
+import textwrap
 from pathlib import Path
 
 from lrtui import __version__
 from lrtui.engine.data import Dataset
+from lrtui.engine.gradients import FRAMEWORKS
 from lrtui.engine.state import TrainConfig
 from lrtui.engine.trainer import DIVERGENCE_FACTOR
 from lrtui.export_data import comment_text, data_code, literal
+from lrtui.export_frameworks import (
+    FRAMEWORK_TARGETS,
+    IMPORTS,
+    MEAN,
+    RECORDS,
+    RULE,
+    START_LOSS,
+    TRANSFORM,
+    body,
+    params,
+    tol_check,
+)
 from lrtui.fileio import write_atomic
 
-TARGETS = ("numpy", "torch")
+TARGETS = ("numpy",) + FRAMEWORK_TARGETS
 
 
 def command_line(data: Dataset, config: TrainConfig) -> str | None:
@@ -80,28 +95,40 @@ except ImportError:
 '''
 
 
+# What each gradient source of lrtui's is, for a header that names the one the run took.
+_TOOK = {"analytic": "the analytic gradient", "numeric": "central differences",
+         "autograd": "its own autodiff", **RULE}
+
+
 def _header(data: Dataset, config: TrainConfig, to: str) -> str:
     line = command_line(data, config)
-    rule = {
-        ("numpy", "analytic"): "the analytic gradient of the MSE",
-        ("numpy", "numeric"): f"the central difference with h = {config.h!r}",
-        ("torch", "numeric"): "PyTorch's autograd (lrtui took central differences: for this "
-                              "quadratic loss the same gradient, to rounding)",
-    }.get((to, config.grad), "the analytic gradient of the MSE" if to == "numpy"
-          else "PyTorch's autograd")
-    if to == "numpy" and config.grad in ("autograd", "torch"):
-        rule += f" (lrtui took it from {config.grad}: the same numbers, to rounding)"
+    if to == "numpy":
+        label = "NumPy"
+        rule = (f"the central difference with h = {config.h!r}" if config.grad == "numeric"
+                else "the analytic gradient of the MSE")
+        if config.grad not in ("analytic", "numeric"):
+            rule += f" (lrtui took {_TOOK[config.grad]}: the same numbers, to rounding)"
+    else:
+        label = FRAMEWORKS[to].label
+        rule = RULE[to]
+        if config.grad != to:
+            rule += (f" (lrtui took {_TOOK[config.grad]}: "
+                     + ("for this quadratic loss the same gradient" if config.grad == "numeric"
+                        else "the same numbers") + ", to rounding)")
+        rule += f". {RECORDS[to]}"
+    about = textwrap.wrap(f"Data: {comment_text(data.name)}. Gradients: {rule}.", 90,
+                          break_long_words=False, break_on_hyphens=False)
     parts = [
         "# Linear regression y_hat = w*x + b, trained by full-batch gradient descent on the",
-        f"# mean squared error, in {'NumPy' if to == 'numpy' else 'PyTorch'}. Written by "
-        f"lrtui {__version__} (lrtui export --to {to}).",
+        f"# mean squared error, in {label}. Written by lrtui {__version__} "
+        f"(lrtui export --to {to}).",
         "#",
-        f"# Data: {comment_text(data.name)}. Gradients: {rule}.",
+        *("# " + text for text in about),
     ]
     if line is not None:
         parts += ["# The same run in lrtui:", f"#     {comment_text(line)}"]
     parts += ["#", f"# Run it with: python this_file.py   (needs {to}"
-              + ("" if to == "numpy" else " and numpy") + "; plots with matplotlib if installed)"]
+              + (" and numpy" if to == "torch" else "") + "; plots with matplotlib if installed)"]
     return "\n".join(parts)
 
 
@@ -117,12 +144,7 @@ def _settings(config: TrainConfig, to: str) -> str:
         lines += [f"w = {literal(config.w0)}  # the starting weight",
                   f"b = {literal(config.b0)}  # and bias"]
     else:
-        lines += [
-            "# The parameters, with gradient tracking (the notes start from torch.randn;",
-            "# this run starts where lrtui's did).",
-            f"w = torch.tensor({literal(config.w0)}, dtype=torch.float64, requires_grad=True)",
-            f"b = torch.tensor({literal(config.b0)}, dtype=torch.float64, requires_grad=True)",
-        ]
+        lines += params(config, to)
     return "\n".join(lines)
 
 
@@ -134,7 +156,7 @@ def forward(x, w, b):
 
 def loss(y_true, y_pred):
     """The mean squared error: mean((y - y_hat)^2)."""
-    return ((y_true - y_pred) ** 2).mean()
+    return {mean}
 '''
 
 _ANALYTIC = '''
@@ -168,7 +190,7 @@ def _loop(config: TrainConfig, to: str) -> str:
         grad_call = ("gradient(X, Y, w, b)" if config.grad == "numeric"
                      else "gradient(X, Y, y_predicted)")
         start_loss = "loss(Y, forward(X, w, b))"
-        body = f"""\
+        body_text = f"""\
     # Forward pass
     y_predicted = forward(X, w, b)
     l = loss(Y, y_predicted)
@@ -180,7 +202,7 @@ def _loop(config: TrainConfig, to: str) -> str:
     # Gradients
     dw, db = {grad_call}
 
-{_tol_check("math.hypot(dw, db)") if tol else ""}\
+{tol_check("math.hypot(dw, db)") if tol else ""}\
     # Update parameters
     w -= learning_rate * dw
     b -= learning_rate * db
@@ -193,37 +215,8 @@ final_loss = loss(Y, forward(X, w, b))
 w, b, final_loss = float(w), float(b), float(final_loss)
 """
     else:
-        start_loss = "loss(Y, forward(X, w, b)).item()"
-        body = f"""\
-    # Forward pass
-    y_predicted = forward(X, w, b)
-    l = loss(Y, y_predicted)
-    losses.append(l.item())
-    if not l.item() <= limit:  # (also true when the loss is inf or nan)
-        stop = f"diverged at epoch {{epoch}}: the loss passed {{limit:g}}"
-        break
-
-    # Backward pass
-    l.backward()  # Compute gradients: w.grad = dL/dw, b.grad = dL/db
-
-{_tol_check("math.hypot(w.grad.item(), b.grad.item())") if tol else ""}\
-    # Update parameters
-    with torch.no_grad():
-        w -= learning_rate * w.grad
-        b -= learning_rate * b.grad
-
-    # Zero gradients for the next iteration
-    w.grad.zero_()
-    b.grad.zero_()
-    epochs_run = epoch + 1
-
-    if (epoch + 1) % {every} == 0:
-        print(f"Epoch {{epoch + 1}}: w={{w.item():.6f}}, b={{b.item():.6f}}")
-
-with torch.no_grad():
-    final_loss = loss(Y, forward(X, w, b)).item()
-w, b = w.item(), b.item()
-"""
+        start_loss = START_LOSS[to]
+        body_text = body(to, tol, every)
     head = f"""\
 # lrtui stops a run (diverged) once its loss passes {DIVERGENCE_FACTOR:.0e} times the start's.
 limit = {DIVERGENCE_FACTOR:.0e} * max({start_loss}, 1e-300)
@@ -244,16 +237,7 @@ print("w =", w)
 print("b =", b)
 print("loss =", final_loss)
 """
-    return head + body + tail
-
-
-def _tol_check(norm: str) -> str:
-    return f"""\
-    if {norm} < tol:
-        stop = f"converged at epoch {{epoch}}: the gradient's length is below {{tol:g}}"
-        break
-
-"""
+    return head + body_text + tail
 
 
 def script(data: Dataset, config: TrainConfig, to: str = "numpy") -> str:
@@ -261,25 +245,26 @@ def script(data: Dataset, config: TrainConfig, to: str = "numpy") -> str:
     if to not in TARGETS:
         raise ValueError(f"unknown export target {to!r}; choose one of: {', '.join(TARGETS)}")
     data_text, needs = data_code(data, to)
-    imports = (["import csv"] if "csv" in needs else []) + ["import math", ""]
+    stdlib = sorted(({"csv"} & needs) | {"math"} | ({"os"} if to == "tensorflow" else set()))
+    imports = [f"import {name}" for name in stdlib] + [""]
     if to == "numpy" or "numpy" in needs:
         imports.append("import numpy as np")
-    if to == "torch":
-        imports.append("import torch")
-    gradient = ""
+    if to == "tensorflow" and imports[-1]:
+        imports.append("")  # numpy's import, then TensorFlow's settings
+    imports += IMPORTS.get(to, [])
+    model = _MODEL.format(mean=MEAN[to])
     if to == "numpy":
-        gradient = _NUMERIC if config.grad == "numeric" else _ANALYTIC
+        model += _NUMERIC if config.grad == "numeric" else _ANALYTIC
     parts = [
         _header(data, config, to),
         "\n".join(imports) + "\n" + _IMPORT_PLOT,
         data_text,
         "",
         _settings(config, to) + "\n",
-        _MODEL + gradient + "\n",
+        model + TRANSFORM.get(to, "") + "\n",
         _loop(config, to) + _PLOT,
     ]
     return "\n".join(parts)
-
 
 
 # -- writing a file -------------------------------------------------------------------------

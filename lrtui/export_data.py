@@ -1,4 +1,5 @@
-"""`lrtui export`, the data part: Python source that defines X and Y as float64 arrays.
+"""`lrtui export`, the data part: Python source that defines X and Y as float64 arrays (NumPy
+arrays, or the target framework's: torch tensors, JAX arrays, TensorFlow constants).
 
 Small data is written out; larger synthetic data is remade with the same NumPy generator
 calls, and a larger CSV file is read with numpy.loadtxt (checked here to read the very
@@ -47,9 +48,11 @@ def _array_literal(name: str, values: np.ndarray, to: str) -> str:
         line += " " + item + ","
     lines.append(line)
     body = "\n".join(lines)
-    if to == "torch":
-        return f"{name} = torch.tensor([\n{body}\n], dtype=torch.float64)"
-    return f"{name} = np.array([\n{body}\n])"
+    make = {"numpy": "np.array(", "torch": "torch.tensor(", "jax": "jnp.array(",
+            "tensorflow": "tf.constant("}[to]
+    dtype = {"numpy": "", "torch": ", dtype=torch.float64", "jax": ", dtype=jnp.float64",
+             "tensorflow": ", dtype=tf.float64"}[to]
+    return f"{name} = {make}[\n{body}\n]{dtype})"
 
 
 def _csv_reading(path: str, x: str, y: str, data: Dataset) -> dict:
@@ -108,9 +111,9 @@ def _csv_code(path: str, reading: dict) -> list[str]:
 
 
 def data_code(data: Dataset, to: str) -> tuple[str, set[str]]:
-    """Python source that defines X and Y as float64 arrays (numpy, or torch tensors), and
-    the modules it needs imported beyond the target's own (numpy for a torch script that
-    loads or generates its data; csv for some files)."""
+    """Python source that defines X and Y as float64 arrays (numpy's, or the framework's for
+    `to` torch, jax or tensorflow), and the modules it needs imported beyond the target's own
+    (numpy for a framework script that loads or generates its data; csv for some files)."""
     n, src = data.n, data.source
     imports: set[str] = set()
     kind = src.get("kind")
@@ -142,5 +145,9 @@ def data_code(data: Dataset, to: str) -> tuple[str, set[str]]:
             imports.add("csv")
     if to == "torch":
         lines.append("X, Y = torch.from_numpy(X), torch.from_numpy(Y)  # float64 tensors")
+    elif to == "jax":
+        lines.append("X, Y = jnp.array(X, dtype=jnp.float64), jnp.array(Y, dtype=jnp.float64)")
+    elif to == "tensorflow":
+        lines.append("X, Y = tf.constant(X, dtype=tf.float64), tf.constant(Y, dtype=tf.float64)")
     imports.add("numpy")
     return "\n".join(lines), imports

@@ -7,7 +7,9 @@ reads another one, in TOML or in JSON of the same shape:
     [[stage]]
     title = "A bad first guess"        # optional (a short name for the stage)
     caption = "Markdown text ..."      # required; {loss}, {w}, ... are filled in
-    set = { w = 10, b = 0 }            # optional; see lrtui.settings
+    set = { w = 10, b = 0 }            # optional; see lrtui.settings. grad may also be
+                                       # a list: the first source installed here, e.g.
+                                       # ["torch", "jax", "tensorflow", "autograd"]
     run = 1                            # optional: a number of steps, or "play" (until it
                                        # stops by itself); default 0
 
@@ -36,6 +38,7 @@ from pathlib import Path
 from typing import Callable
 
 from lrtui import settings
+from lrtui.engine.gradients import FRAMEWORKS, installed
 from lrtui.engine.optim import RULE
 from lrtui.engine.state import CONVERGED, TrainConfig
 from lrtui.engine.trainer import Trainer
@@ -77,6 +80,8 @@ PLACEHOLDERS = {
     "w_opt": "the least-squares w*", "b_opt": "b*", "loss_opt": "the least loss L*",
     "lambda_max": "the Hessian's largest eigenvalue", "lambda_min": "its smallest",
     "critical_lr": "2/lambda_max", "step_factor": "1 - lr*lambda_max",
+    "grad": "the gradient source that drives the run",
+    "frameworks": "which of PyTorch, TensorFlow and JAX are installed here",
 }
 
 
@@ -174,6 +179,8 @@ def _stage(doc: object, where: str, index: int) -> Stage:
     checked = {}
     for key, value in values.items():
         try:
+            if key == "grad" and isinstance(value, list):
+                value = _first_installed(value)
             checked[key] = settings.from_document(key, value)
         except DataError as exc:
             raise DataError(f"{where}: set.{key}: {exc}") from None
@@ -186,6 +193,30 @@ def _stage(doc: object, where: str, index: int) -> Stage:
         except ValueError as exc:
             raise DataError(f"{where}: run {exc} (or \"play\")") from None
     return Stage(title, caption, checked, run)
+
+
+def _first_installed(sources: list[object]) -> object:
+    """The first of a stage's gradient sources that can run here (frameworks are optional)."""
+    if not sources:
+        raise DataError("an empty list; name the sources to try, in order")
+    for source in sources:
+        name = settings.from_document("grad", source)
+        if name not in FRAMEWORKS or installed(name):
+            return name
+    raise DataError(f"none of {', '.join(map(str, sources))} is installed here; end the list "
+                    "with a source that needs nothing, such as \"autograd\"")
+
+
+def frameworks_text() -> str:
+    """Which frameworks are installed here, as a sentence (found without importing them)."""
+    have = [f.label for name, f in FRAMEWORKS.items() if installed(name)]
+    if not have:
+        return "None of PyTorch, TensorFlow and JAX is installed here"
+    if len(have) == 1:
+        return f"Of the three, {have[0]} is installed here"
+    listed = ", ".join(have[:-1]) + " and " + have[-1]
+    return f"{listed} are installed here" if len(have) < 3 else f"All three ({listed}) are " \
+        "installed here"
 
 
 def _check_placeholders(caption: str, where: str) -> None:
@@ -208,6 +239,17 @@ def apply_settings(trainer: Trainer, view: ViewSettings, values: dict) -> ViewSe
     new view settings."""
     settings.apply_run(trainer, values)
     return replace(view, **settings.view_changes(values))
+
+
+def without_frameworks(tour: Tour) -> Tour:
+    """The tour with each framework source replaced by the analytic one (the same trajectory
+    to 1e-9, without loading a framework): for checking a tour quickly at start-up."""
+    def plain(stage: Stage) -> Stage:
+        if stage.settings.get("grad") not in FRAMEWORKS:
+            return stage
+        return replace(stage, settings={**stage.settings, "grad": "analytic"})
+
+    return replace(tour, stages=tuple(plain(s) for s in tour.stages))
 
 
 def run_stage(trainer: Trainer, stage: Stage) -> None:
@@ -237,7 +279,9 @@ def replay(trainer: Trainer, base: TrainConfig, tour: Tour, index: int,
 
 def check_tour(tour: Tour, trainer: Trainer) -> None:
     """Play the whole tour at once on `trainer` (a scratch one): raises DataError if a stage's
-    settings do not apply, for example an epoch budget below the epochs already run."""
+    settings do not apply, for example an epoch budget below the epochs already run. A
+    framework source is checked as the analytic one: loading it is left to the stage."""
+    tour = without_frameworks(tour)
     base = trainer.current_config()
     replay(trainer, base, tour, len(tour.stages) - 1)
     run_stage(trainer, tour.stages[-1])
@@ -257,4 +301,7 @@ def caption_text(stage: Stage, trainer: Trainer) -> str:
         critical_lr=theory.critical_lr, step_factor=1.0 - s.lr * lam_max,
     )
     shown = {k: (f"{v:,}" if isinstance(v, int) else num(v)) for k, v in values.items()}
+    shown["grad"] = s.grad
+    if "{frameworks}" in stage.caption:
+        shown["frameworks"] = frameworks_text()
     return stage.caption.format_map(shown)

@@ -147,13 +147,19 @@ _last: tuple[str, np.ndarray, np.ndarray, GradientFn] | None = None
 
 def _built(name: str, data: Dataset) -> GradientFn:
     global _last
-    if _last is not None and _last[0] == name and _last[1] is data.x and _last[2] is data.y:
-        return _last[3]
+    if is_warm(name, data):
+        return _last[3]  # type: ignore[index]  # is_warm checked it
     classes: dict[str, Callable[[np.ndarray, np.ndarray], GradientFn]] = {
         "torch": TorchGradient, "jax": JaxGradient, "tensorflow": TensorFlowGradient}
     gradient = classes[name](data.x, data.y)
     _last = (name, data.x, data.y, gradient)
     return gradient
+
+
+def is_warm(name: str, data: Dataset) -> bool:
+    """Whether `make_gradient(name, data, ...)` would return a source built already."""
+    last = _last
+    return last is not None and last[0] == name and last[1] is data.x and last[2] is data.y
 
 
 def warm(name: str, data: Dataset, w: float, b: float) -> None:

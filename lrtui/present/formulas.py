@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lrtui.engine.data import Dataset
+from lrtui.engine.gradients import FRAMEWORKS
 from lrtui.engine.optim import RULE
 from lrtui.engine.state import TrainingState
 from lrtui.engine.stats import SufficientStats
@@ -80,7 +81,7 @@ def compare_gradients(
 ) -> GradientComparison:
     """analytic (the formula, O(1)), central difference (from the state), autograd (a graph
     built and run backward over the data; skipped when autograd=False) and, when the run
-    uses it, torch (the state's own gradient)."""
+    uses one, the framework's (torch, jax or tensorflow: the state's own gradient)."""
     from lrtui.engine.autograd import AutogradGradient
 
     with np.errstate(all="ignore"):
@@ -88,8 +89,8 @@ def compare_gradients(
         rows = [("analytic", float(dw), float(db)), ("central", state.dw_numeric, state.db_numeric)]
         if autograd:
             rows.append(("autograd", *AutogradGradient(data.x, data.y)(state.w, state.b)))
-        if state.grad == "torch":
-            rows.append(("torch", state.dw, state.db))
+        if state.grad in FRAMEWORKS:
+            rows.append((state.grad, state.dw, state.db))
         ws = np.array([r[1] for r in rows])
         bs = np.array([r[2] for r in rows])
         gap_w = float(ws.max() - ws.min())

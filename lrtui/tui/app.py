@@ -27,9 +27,10 @@ from lrtui.engine.trainer import Trainer
 from lrtui.errors import DataError
 from lrtui.present.frame import Frame, Run
 from lrtui.present.view import ViewSettings
-from lrtui.tui import files
+from lrtui.tui import files, loading
 from lrtui.tui.ascii import AsciiFilter
 from lrtui.tui.commands import CommandError, parse_command
+from lrtui.tui.export_choice import ExportChoice
 from lrtui.tui.keybar import KeyBar
 from lrtui.tui.keys import KEYS
 from lrtui.tui.palette import app_commands
@@ -69,8 +70,7 @@ class LrtuiApp(App[None]):
             self._filters.append(AsciiFilter())
         if trainer.state.tol is None:
             trainer.set_tol(DEFAULT_TOL)  # so that playing stops by itself at convergence
-        self.trainer = trainer
-        self.data = trainer.data
+        self.trainer, self.data = trainer, trainer.data
         self.run_info = Run.of(trainer)
         self._frame_count = 0
         self._lrtui_ready = False
@@ -161,9 +161,8 @@ class LrtuiApp(App[None]):
     def watch_view(self, view: ViewSettings) -> None:
         """CSS classes follow the view; a new frame shows it."""
         if self._lrtui_ready:
-            main = self.screen_stack[0]
-            main.set_class(view.formulas, "-formula")
-            main.set_class(view.graph, "-graph")
+            main = self.screen_stack[0]  # set_class returns the node
+            main.set_class(view.formulas, "-formula").set_class(view.graph, "-graph")
             self._publish()
 
     def watch_playing(self) -> None:
@@ -191,10 +190,7 @@ class LrtuiApp(App[None]):
     def _set_playing(self, on: bool) -> None:
         if on == self.playing:
             return
-        if on:
-            self._timer.resume()
-        else:
-            self._timer.pause()
+        (self._timer.resume if on else self._timer.pause)()
         self.playing = on
 
     # -- actions -------------------------------------------------------------------------
@@ -252,6 +248,8 @@ class LrtuiApp(App[None]):
         """Apply checked settings of the table (run and view ones). A change of lr plays on;
         any other run setting pauses. Raises DataError if a value does not fit the run."""
         run = {k: v for k, v in values.items() if k in settings.RUN}
+        if run and loading.load_first(self, values):  # a framework to import first
+            return
         if run:
             diverged = self.state.status == DIVERGED
             if set(run) != {"lr"} or diverged:  # a diverged run restarts with the new rate
@@ -299,8 +297,7 @@ class LrtuiApp(App[None]):
         screen.maximize(target, container=False)  # type: ignore[arg-type]
 
     def action_help(self) -> None:
-        # Imported here: the help's Markdown widget costs ~40 ms of start-up otherwise.
-        from lrtui.tui.help import HelpScreen
+        from lrtui.tui.help import HelpScreen  # here: its Markdown costs ~40 ms of start-up
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
@@ -335,7 +332,10 @@ class LrtuiApp(App[None]):
         """ctrl+s, e, s, x: a file into the current folder (files.py says which)."""
         if what in ("session", "history"):
             self._pause_for_user()
-        self.message.show(*files.write(what, self.trainer, self.view, self.export_screenshot))
+        if what == "script":  # x: in which language first (export_choice.py)
+            self.push_screen(ExportChoice(self.trainer))
+        else:
+            self.message.show(*files.write(what, self.trainer, self.view, self.export_screenshot))
 
     # -- the command palette -------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from lrtui.engine.state import CONVERGED
 from lrtui.engine.trainer import Trainer
 from lrtui.present.view import ViewSettings
 from lrtui.tour import Tour, caption_text, check_tour, replay, run_stage
+from lrtui.tui import loading
 from lrtui.tui.app import LrtuiApp
 
 RUNNING, WAITING, ENDED = "running", "waiting", "ended"
@@ -100,6 +101,7 @@ class DemoApp(LrtuiApp):
         self.call_next(self._start)
 
     def _start(self) -> None:
+        loading.preload(self, (stage.settings.get("grad") for stage in self.tour.stages))
         self.set_interval(0.25, self._clock)
         self.goto(0)
 

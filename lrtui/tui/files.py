@@ -1,7 +1,7 @@
 """The app's keys that write files into the current folder: ctrl+s the session, e the loss
-history as CSV, s a screenshot, x the run as a NumPy script. Plain functions: each writes
-through `lrtui.fileio` and returns the message bar's (text, tone), saying where it wrote or
-why it could not."""
+history as CSV, s a screenshot, x the run as a script (NumPy, PyTorch, JAX or TensorFlow).
+Plain functions: each writes through `lrtui.fileio` and returns the message bar's (text,
+tone), saying where it wrote or why it could not."""
 
 from __future__ import annotations
 
@@ -40,20 +40,25 @@ def save_screenshot(svg: str) -> tuple[str, str]:
                   lambda: write_atomic(timestamped_path("lrtui-screenshot", ".svg"), svg))
 
 
-def export_code(trainer: Trainer) -> tuple[str, str]:
-    """The run's current settings as a standalone NumPy script."""
+LANGUAGES = {"numpy": "NumPy", "torch": "PyTorch", "jax": "JAX", "tensorflow": "TensorFlow"}
+
+
+def export_code(trainer: Trainer, to: str = "numpy") -> tuple[str, str]:
+    """The run's current settings as a standalone script in NumPy, PyTorch, JAX or
+    TensorFlow (`lrtui export --to` writes the same)."""
     from lrtui.export import script
 
-    text = script(trainer.data, trainer.current_config())
-    return _write("NumPy script",
+    text = script(trainer.data, trainer.current_config(), to)
+    needs = "" if to == "numpy" else f"; it needs {LANGUAGES[to]}"
+    return _write(f"{LANGUAGES[to]} script",
                   lambda: write_atomic(timestamped_path("lrtui-run", ".py"), text),
-                  " (run it with python)")
+                  f" (run it with python{needs})")
 
 
 def write(what: str, trainer: Trainer, view: ViewSettings,
           screenshot: Callable[[], str]) -> tuple[str, str]:
     """The app's file keys: "session" (ctrl+s), "history" (e, CSV), "screenshot" (s, SVG) and
-    "script" (x, NumPy)."""
+    "script" (a NumPy script; the x key asks for the language first, export_choice.py)."""
     if what == "session":
         return save_session(trainer, view)
     if what == "history":

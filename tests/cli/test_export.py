@@ -1,6 +1,7 @@
-"""`lrtui export --to {numpy,torch} [FILE]`: the run as a standalone script. The scripts are
-executed here (`sys.executable`, without lrtui on the path) and their final w, b and loss
-compared with the engine's run; FILE is written atomically and never overwritten by surprise."""
+"""`lrtui export --to {numpy,torch,jax,tensorflow} [FILE]`: the run as a standalone script.
+The scripts are executed here (`sys.executable`, without lrtui on the path) and their final w,
+b and loss compared with the engine's run; FILE is written atomically and never overwritten by
+surprise. (The JAX and TensorFlow scripts' own tests are in test_export_frameworks.py.)"""
 
 from __future__ import annotations
 
@@ -67,6 +68,10 @@ def run_script(text: str, tmp_path: Path, *, matplotlib: bool = False) -> dict:
     env["PYTHONPATH"] = str(_stub_packages(tmp_path, matplotlib))
     env["PLOT_LOG"] = str(tmp_path / "plot.json")
     env.pop("PYTHONSTARTUP", None)
+    # Settings the tests' own process may have made for the frameworks: the script must make
+    # its own (TensorFlow's quiet start-up, JAX's float64).
+    for name in ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "JAX_ENABLE_X64"):
+        env.pop(name, None)
     proc = subprocess.run([sys.executable, "-s", str(path)],
                           capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path,
                           stdin=subprocess.DEVNULL)
@@ -333,7 +338,7 @@ def test_export_into_a_read_only_directory(tmp_path):
 
 BAD_EXPORTS = [
     ([], ["--to", "required"]),
-    (["--to", "jax"], ["--to", "'jax'", "numpy", "torch"]),
+    (["--to", "mxnet"], ["--to", "'mxnet'", "numpy", "torch", "jax", "tensorflow"]),
     (["--to", "numpy", "--lr", "0"], ["--lr", "greater than 0"]),
     (["--to", "numpy", "--grad", "exact"], ["--grad", "'exact'", "autograd"]),
     (["--to", "numpy", "--data", "/nonexistent/points.csv"], ["no such file"]),
@@ -352,6 +357,7 @@ def test_bad_export_flags(args):
 def test_export_help():
     result = run_lrtui("export", "--help")
     assert result.returncode == 0 and result.stdout.startswith("usage: lrtui export")
-    for word in ("--to", "numpy", "torch", "FILE", "--force", "--grad", "--data", "--lr"):
+    for word in ("--to", "numpy", "torch", "jax", "tensorflow", "FILE", "--force", "--grad",
+                 "--data", "--lr"):
         assert word in result.stdout, word
     assert "export" in run_lrtui("--help").stdout

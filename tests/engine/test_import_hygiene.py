@@ -41,6 +41,8 @@ t.run()
 frame = Frame.of(Run.of(t), t, ViewSettings(), playing=False)
 assert frame.tangent_scene(40).point is not None and frame.gradients.driving == "analytic"
 assert lrtui.tour.load_tour().stages and frame.message[1]
+# the tour's framework stage is checked without loading its framework
+lrtui.tour.check_tour(lrtui.tour.load_tour(), Trainer(p.data, TrainConfig.from_preset(p)))
 graph = lrtui.engine.autograd.loss_graph(p.data.x, p.data.y, 10.0, 0.0)
 assert [n.label for n in graph][-1] == "mean" and float(graph[-1].value) == 202.5
 ui = sorted(m for m in sys.modules

@@ -7,7 +7,8 @@ import pytest
 
 from lrtui.tui.commands import Command, CommandError, parse_command
 
-from .conftest import seed_app, wait_until_paused
+from ..framework_support import framework_marked
+from .conftest import seed_app, value_text, wait_until_paused
 
 
 @pytest.mark.parametrize(
@@ -150,3 +151,57 @@ async def test_the_prompt_sets_the_gradient_source():
         # autograd's gradient equals the analytic one here (seed, epoch 1: w = 9.55, b = 0):
         # dL/dw = 5 (w - 1) = 42.75 at w = 9.55, so w after the second step is 9.55 - 0.4275
         assert app.trainer.state.w == pytest.approx(9.1225, rel=1e-12)
+
+
+@pytest.mark.parametrize("name", framework_marked(["torch", "jax", "tensorflow"]))
+async def test_the_prompt_loads_a_framework_source_without_freezing(name, monkeypatch):
+    """`: grad jax` (or torch, tensorflow): the framework is imported and compiled in a worker
+    thread while the app goes on; then it drives the steps and the gradients panel names it."""
+    from lrtui.engine import gradients
+    from lrtui.engine.model import gradient
+
+    monkeypatch.setattr(gradients, "_last", None)  # not loaded yet for this data
+    app = seed_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        shown, show = [], app.message.show
+        monkeypatch.setattr(app.message, "show", lambda *a: (shown.append(a[0]), show(*a)))
+        await pilot.press("n", "colon", *f"grad {name}", "enter")
+        label = gradients.FRAMEWORKS[name].label
+        assert any("loading" in text and label in text for text in shown), shown
+        for _ in range(500):  # up to 10 s: TensorFlow's import takes ~5
+            if app.trainer.grad == name:
+                break
+            await pilot.pause(0.02)
+        assert app.trainer.grad == name and app.trainer.state.epoch == 1
+        await pilot.press("n")
+        await pilot.pause()
+        state = app.trainer.state
+        assert state.w == pytest.approx(9.1225, rel=1e-12)  # 9.55 - 0.01 * 42.75
+        dw, db = gradient(app.data.x, app.data.y, state.w, state.b)
+        assert (state.dw, state.db) == pytest.approx((dw, db), rel=1e-12, abs=1e-12)
+        label = "tf" if name == "tensorflow" else name  # the panel's short name
+        assert value_text(app, "gradients", "src_autograd") == f"▸{label}"
+        assert value_text(app, "gradients", "autograd_w") == \
+            value_text(app, "gradients", "analytic_w")
+
+
+async def test_a_missing_framework_is_one_message_and_the_run_keeps_its_source(monkeypatch):
+    from lrtui.engine import gradients
+    from lrtui.errors import DataError
+
+    def missing(name, *args):
+        raise DataError(gradients.missing_message(name))
+
+    monkeypatch.setattr(gradients, "_last", None)
+    monkeypatch.setattr(gradients, "warm", missing)
+    app = seed_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("colon", *"grad jax", "enter")
+        for _ in range(100):
+            if "needs JAX" in app.message.text:
+                break
+            await pilot.pause(0.02)
+        assert "pip install 'lrtui[jax]'" in app.message.text
+        assert app.trainer.grad == "analytic"
+        await pilot.press("n")
+        assert app.trainer.state.epoch == 1 and app.is_running

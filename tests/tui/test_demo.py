@@ -8,6 +8,7 @@ from textual.geometry import Region
 
 from lrtui.display import AppOptions
 from lrtui.engine import TrainConfig, Trainer, preset
+from lrtui.engine.gradients import installed
 from lrtui.tour import load_tour, parse_tour
 from lrtui.tui.app import DEFAULT_TOL
 from lrtui.tui.demo import ENDED, RUNNING, WAITING, DemoApp
@@ -15,6 +16,9 @@ from lrtui.tui.demo import ENDED, RUNNING, WAITING, DemoApp
 from .conftest import value_text
 
 TOUR = load_tour()
+# the framework stage's source: the first of these installed here (autograd needs nothing)
+FRAMEWORK = next(s for s in ("torch", "jax", "tensorflow", "autograd")
+                 if s == "autograd" or installed(s))
 FAST = AppOptions(fps=120)
 
 
@@ -26,7 +30,7 @@ def demo_app(tour=TOUR, pace: float = 0, loop: bool = False) -> DemoApp:
 def expected_stages() -> list[dict]:
     """What each built-in stage shows when its run is over, from the engine driven by hand
     (the order of the notes: data, guess, loss, curve, slope, gradient, step, training,
-    divergence, autograd, recipe)."""
+    divergence, autograd, a framework, recipe)."""
     p = preset("seed")
     t = Trainer(p.data, TrainConfig.from_preset(p, tol=DEFAULT_TOL))
     out = []
@@ -58,6 +62,10 @@ def expected_stages() -> list[dict]:
     t.set_grad("autograd")
     t.run()
     snap("lrtui's own autograd", log=True, speed=5)
+    t.reset()
+    t.set_grad(FRAMEWORK)
+    t.run()
+    snap(f"come from **{FRAMEWORK}**", log=True, speed=5)
     snap("**The recipe:**", log=True, speed=5)
     return out
 
@@ -72,6 +80,8 @@ def test_the_expected_runs_are_the_notes_story():
     assert states[7].status == "converged" and abs(states[7].w - 1) < 1e-8
     assert states[8].status == "diverged" and states[8].lr > 0.4
     assert states[9].grad == "autograd" and states[9].status == "converged"
+    assert states[10].grad == FRAMEWORK and states[10].status == "converged"
+    assert abs(states[10].w - states[9].w) < 1e-12  # the same run, from another source
 
 
 def caption_shown(app: DemoApp) -> str:

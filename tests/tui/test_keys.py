@@ -9,9 +9,19 @@ import pytest
 from lrtui.engine.model import gradient
 from lrtui.present.text import num
 from lrtui.tui.app import DEFAULT_TOL
+from lrtui.tui.files import LANGUAGES
 from lrtui.tui.help import HelpScreen
 
+from ..framework_support import framework_marked
 from .conftest import seed_app, value_text, wait_until_paused
+
+
+def framework_marked_pairs():
+    keys = {"numpy": "n", "torch": "t", "jax": "j", "tensorflow": "f"}
+    return [pytest.param(keys[p.values[0]] if hasattr(p, "values") else keys[p],
+                         p.values[0] if hasattr(p, "values") else p,
+                         marks=getattr(p, "marks", ()))
+            for p in framework_marked(keys)]
 
 
 async def test_start_screen_shows_the_notes_example(app):
@@ -311,17 +321,25 @@ async def test_g_shows_the_computation_graph(app):
         assert app.tangent_view.display
 
 
-async def test_x_exports_a_script_that_reproduces_the_run(app, tmp_path, monkeypatch):
+@pytest.mark.parametrize(("key", "to"), framework_marked_pairs())
+async def test_x_exports_a_script_that_reproduces_the_run(app, tmp_path, monkeypatch, key, to):
     import subprocess
     import sys
 
     monkeypatch.chdir(tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("plus", "x")  # lr 0.02
+        await pilot.press("plus", "x")  # lr 0.02; x asks for the language
+        await pilot.pause()
+        assert not list(tmp_path.glob("lrtui-run-*.py"))  # not yet
+        dialog = app.screen.query_one("#export-choice")
+        shown = " ".join(str(w.render()) for w in dialog.query("Label"))
+        assert "standalone Python script" in shown and "escape cancels" in shown
+        await pilot.press(key)
         await pilot.pause()
         scripts = list(tmp_path.glob("lrtui-run-*.py"))
         assert len(scripts) == 1
-        assert scripts[0].name in app.message.text
+        assert scripts[0].name in app.message.text and LANGUAGES[to] in app.message.text
+        assert f"--to {to}" in scripts[0].read_text()
         state = app.trainer.run()
     out = subprocess.run([sys.executable, str(scripts[0])], capture_output=True, text=True,
                          timeout=60, env={"MPLBACKEND": "Agg", "PATH": ""})
@@ -330,6 +348,24 @@ async def test_x_exports_a_script_that_reproduces_the_run(app, tmp_path, monkeyp
     # The script runs the app's settings (lr 0.02, tol 1e-8) with its own plain loop.
     assert float(printed["w"]) == pytest.approx(state.w, rel=1e-9)
     assert float(printed["loss"]) == pytest.approx(state.loss, rel=1e-6, abs=1e-20)
+
+
+async def test_x_then_escape_writes_nothing(app, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("x")
+        options = app.screen.query_one("OptionList")
+        assert options.option_count == 4
+        assert [options.get_option_at_index(i).id for i in range(4)] == [
+            "numpy", "torch", "jax", "tensorflow"]
+        assert options.region.right <= 80  # the dialog fits at 80 columns
+        await pilot.press("n")  # a key of the app's (step), here the dialog's: NumPy
+        await pilot.pause()
+        assert app.trainer.state.epoch == 0
+        await pilot.press("x", "escape")
+        await pilot.pause()
+        assert len(list(tmp_path.glob("lrtui-run-*.py"))) == 1  # escape wrote nothing more
+        assert app.screen is app.screen_stack[0]
 
 
 async def test_the_key_bar_greys_keys_as_the_run_changes(app):

@@ -14,7 +14,8 @@ small batches; after each batch the app is checked against what the keys must ha
 The `:` prompt is opened rarely and always closed again (Enter on a valid command, escape
 after an invalid one or instead of Enter), and so is the help screen, so that nearly every
 key reaches a binding. At the end, each file-writing key has written one new file into the
-(temporary) current folder, and q quits with exit code 0.
+(temporary) current folder (x asks for a language first: a script, or nothing on escape),
+and q quits with exit code 0.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import numpy as np
 import pytest
 from textual import events
 
+from lrtui.tui.export_choice import ExportChoice
 from lrtui.tui.help import HelpScreen
 
 from .conftest import seed_app
@@ -40,10 +42,12 @@ BATCH_KEYS = {
     "right_square_bracket": 3, "left_square_bracket": 1.5,
     "w": 0.7, "W": 0.7, "b": 0.7, "B": 0.7,
     "l": 1, "t": 1, "f": 1, "g": 1, "z": 0.7, "tab": 0.7, "escape": 0.5, "enter": 0.5,
-    "x": 0.15, "e": 0.15, "s": 0.1, "ctrl+s": 0.15,
+    "e": 0.15, "s": 0.1, "ctrl+s": 0.15,
 }
-# Keys that open something, handled on their own: the prompt and the help screen.
-SPECIAL_KEYS = {"colon": 1.0, "question_mark": 0.15, "f1": 0.1}
+# Keys that open something, handled on their own: the prompt, the help screen and the export
+# dialog.
+SPECIAL_KEYS = {"colon": 1.0, "question_mark": 0.15, "f1": 0.1, "x": 0.3}
+EXPORT_KEYS = ("n", "t", "j", "f")  # the export dialog's languages
 
 # What gets typed at the prompt: valid and invalid entries.
 PROMPT_ENTRIES = [
@@ -168,6 +172,31 @@ async def use_prompt(pilot, rng: random.Random, expected: Expected, log: list[st
         expected.typed_lr.add(expected.lr)
 
 
+async def use_export(pilot, rng: random.Random, expected: Expected, log: list[str]) -> None:
+    """x: the export dialog; keys that are not its own do nothing to the run; then a language
+    (a script is written) or escape (nothing is)."""
+    app = pilot.app
+    if app.playing:
+        log.append("space")
+        app.simulate_key("space")
+    await pilot.pause()
+    before = app.trainer.state
+    await pilot.press("x")
+    assert isinstance(app.screen, ExportChoice)
+    own = (*EXPORT_KEYS, "escape", "enter", "x", "q")
+    behind = [k for k in rng.choices(list(BATCH_KEYS), k=3) if k not in own]
+    choice = rng.choice([*EXPORT_KEYS, "escape"])
+    log.append(f"x[{' '.join(behind)}]{choice}")
+    for k in behind:
+        app.simulate_key(k)
+    await pilot.pause()
+    assert app.trainer.state == before  # the dialog is in front: the keys did nothing
+    await pilot.press(choice)
+    assert not isinstance(app.screen, ExportChoice)
+    if choice != "escape":
+        expected.files["x"] += 1
+
+
 async def use_help(pilot, rng: random.Random, key: str, log: list[str]) -> None:
     """Open the help; keys pressed behind it do nothing to the run; close it."""
     app = pilot.app
@@ -216,6 +245,8 @@ async def test_random_keys_at_random_sizes_keep_the_app_consistent(
                     await use_prompt(pilot, rng, expected, log, LR_ENTRIES)
                 elif special == "colon":
                     await use_prompt(pilot, rng, expected, log)
+                elif special == "x":
+                    await use_export(pilot, rng, expected, log)
                 elif special is not None:
                     await use_help(pilot, rng, special, log)
                 # Then one to six keys at once (the app takes them one after the other).

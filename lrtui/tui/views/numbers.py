@@ -16,6 +16,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Label
 
+from lrtui.engine.gradients import FRAMEWORKS
 from lrtui.present.frame import Frame
 from lrtui.present.text import fit_num
 
@@ -143,7 +144,8 @@ class ParametersView(NumberPanel):
 
 class GradientsView(NumberPanel):
     """The gradient from three sources side by side (analytic formula, central difference,
-    autograd), their largest disagreement, and the update the next step makes."""
+    and autograd, or the framework that drives the run: torch, jax or tensorflow), their
+    largest disagreement, and the update the next step makes."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -174,12 +176,16 @@ class GradientsView(NumberPanel):
     def show(self, frame: Frame) -> None:
         state, report = frame.state, frame.gradients
         values = {name: (w, b) for name, w, b in report.rows}
-        for source in ("analytic", "central", "autograd"):
+        # the third row: lrtui's autograd, or the framework whose gradient drives the run
+        third = report.driving if report.driving in FRAMEWORKS else "autograd"
+        for row, source in (("analytic", "analytic"), ("central", "central"),
+                            ("autograd", third)):
             mark = "▸" if source == report.driving else " "
-            self.set(f"src_{source}", f"{mark}{source}", "bold" if mark != " " else "")
+            label = "tf" if source == "tensorflow" else source  # as in `import ... as tf`
+            self.set(f"src_{row}", f"{mark}{label}", "bold" if mark != " " else "")
             w, b = values.get(source, ("…", "…"))
-            self.set(f"{source}_w", w)
-            self.set(f"{source}_b", b)
+            self.set(f"{row}_w", w)
+            self.set(f"{row}_b", b)
         self.set("gap_w", report.gap_w, "muted")
         self.set("gap_b", report.gap_b, "muted")
         step_w, step_b = frame.next_step
