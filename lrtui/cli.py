@@ -18,6 +18,7 @@ from typing import NoReturn, Sequence
 
 from lrtui import __version__, settings
 from lrtui import serve as serve_mod
+from lrtui import sweep as sweep_mod
 from lrtui.display import AppOptions, add_display_options
 from lrtui.engine.data import PRESETS, DataError, Dataset
 from lrtui.engine.state import TrainConfig
@@ -173,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help='print one JSON document {"config", "history", "result"}')
     train.add_argument("--every", metavar="K", type=_count, default=None,
                        help="--json keeps every K-th record plus the first and last (default 1)")
+    sweep_mod.add_command(commands, add_run_options)
     export = commands.add_parser(
         "export",
         help="write the run as a standalone Python script (NumPy, PyTorch, JAX or TensorFlow)",
@@ -287,7 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "export":
             return export_command(args, data, config)
         trainer = Trainer(data, config)  # checks the numbers: one O(N) pass for either path
-        if args.command == "train":
+        if args.command in ("train", "sweep"):
             from lrtui.report import train
 
             if sys.stdout is None:  # started with stdout closed (`lrtui train >&-`)
@@ -295,7 +297,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                       file=sys.stderr)
                 return EXIT_OUTPUT
             try:
-                code = train(trainer, json_output=args.json, every=args.every or 1)
+                code = (sweep_mod.run(args, trainer, sys.stdout) if args.command == "sweep"
+                        else train(trainer, json_output=args.json, every=args.every or 1))
                 sys.stdout.flush()
             except BrokenPipeError:
                 raise

@@ -61,7 +61,28 @@ def result_dict(trainer: Trainer) -> dict:
         "contraction_per_step": theory.contraction(s.lr),
         "divergence_cause": divergence_cause(trainer) if s.status == DIVERGED else None,
     }
+    if s.tol is not None:  # theory's first epoch with gradient norm below tol (None: never)
+        result["predicted_epochs"] = predicted_epochs(trainer)
     return _json_safe(result)
+
+
+def predicted_epochs(trainer: Trainer) -> int | None:
+    """Theory's epoch of convergence for this run (from its start, at its lr and tol)."""
+    s = trainer.state
+    return None if s.tol is None else trainer.theory.predicted_epochs(trainer.start, s.lr, s.tol)
+
+
+def predicted_words(trainer: Trainer) -> str:
+    """What theory predicted, for the report's status line: "theory predicted 434"."""
+    k = predicted_epochs(trainer)
+    if k is not None:
+        return f"theory predicted {k:,}"
+    lr, critical = trainer.state.lr, trainer.theory.critical_lr
+    if lr > critical:
+        return "theory predicted divergence"
+    if lr == critical:
+        return "theory predicted no convergence: at the critical rate the error oscillates"
+    return "theory predicted never"
 
 
 def config_dict(data: Dataset, config: TrainConfig) -> dict:
@@ -219,14 +240,17 @@ def _print_summary(console, trainer: Trainer) -> None:
     lam_min, lam_max = theory.eigenvalues
     if s.status == DIVERGED:
         status = f"[bold red]diverged[/] at epoch {s.epoch:,}: {divergence_cause(trainer)}"
+        if s.tol is not None:
+            status += f" ({predicted_words(trainer)})"
     elif s.status == CONVERGED:
         status = (
-            f"[bold green]converged[/] at epoch {s.epoch:,} "
-            f"(gradient norm {s.grad_norm:.3g} < tol = {s.tol:g})"
+            f"[bold green]converged[/] at epoch {s.epoch:,} ({predicted_words(trainer)}; "
+            f"gradient norm {s.grad_norm:.3g} < tol = {s.tol:g})"
         )
     else:
         status = f"ran all {s.epochs:,} epochs (gradient norm {s.grad_norm:.3g}"
-        status += f", not below tol = {s.tol:g})" if s.tol is not None else "; no --tol given)"
+        status += (f", not below tol = {s.tol:g}; {predicted_words(trainer)})"
+                   if s.tol is not None else "; no --tol given)")
     grid.add_row("status", status)
     grid.add_row("final", f"w = {_fmt(s.w)}   b = {_fmt(s.b)}   loss = {_fmt(s.loss)}")
     if opt.w is None:

@@ -30,7 +30,7 @@ def open_session(args: argparse.Namespace) -> Any:
     if given:
         raise DataError(f"--session resumes a saved run with its own data and settings; "
                         f"leave out {', '.join(given)}")
-    if args.command in ("train", "export", "demo"):
+    if args.command in ("train", "sweep", "export", "demo"):
         raise DataError(f"--session opens the app (or lrtui serve) on a saved run; "
                         f"lrtui {args.command} does not take it")
     return load_session(args.session)

@@ -218,7 +218,8 @@ def _parse(doc) -> Session:
     if not set(view_doc) <= {f.name for f in fields(ViewSettings)}:
         raise _Damaged("view has unknown or missing settings")
     try:  # speed and the flags, checked by the settings table as a tour's `set` is
-        view = ViewSettings(**{k: settings.from_document(k, v) for k, v in view_doc.items()})
+        values = {k: settings.from_document(k, v) for k, v in view_doc.items()}
+        view = ViewSettings().changed(**values)
     except DataError as exc:
         raise _Damaged(f"view: {exc}") from None
     history = _get(doc, "history", dict, "")

@@ -67,6 +67,10 @@ TABLE: tuple[Setting, ...] = (
     Setting("formulas", FLAG, "the formulas panel in place of the gradients panel", "view"),
     Setting("graph", FLAG, "the computation graph in place of the tangent and fit plots",
             "view"),
+    Setting("map", FLAG, "the loss map L(w, b) in place of the tangent and fit plots",
+            "view"),
+    Setting("follow", FLAG, "the L(w) view narrows around w near the optimum (off: the "
+            "whole path)", "view"),
 )
 SETTINGS = {s.name: s for s in TABLE}
 ALIASES = {alias: s.name for s in TABLE for alias in s.aliases}

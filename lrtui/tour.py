@@ -15,7 +15,8 @@ reads another one, in TOML or in JSON of the same shape:
 
 A stage starts where the previous one ended. Its settings are applied in a fixed order:
 `reset` (back to epoch 0) or a new start `w`/`b` (which also restarts the run), then `grad`,
-`h`, `tol`, `lr`, `epochs`, then the view (`speed`, `log`, `tangents`, `formulas`, `graph`).
+`h`, `tol`, `lr`, `epochs`, then the view (`speed`, `log`, `tangents`, `formulas`, `graph`,
+`map`, `follow`).
 Going to stage k replays stages 1..k-1 from the run's starting settings, so stage k looks the same
 however one got there.
 
@@ -238,7 +239,7 @@ def apply_settings(trainer: Trainer, view: ViewSettings, values: dict) -> ViewSe
     """Apply one stage's settings to the trainer (in the table's fixed order) and return the
     new view settings."""
     settings.apply_run(trainer, values)
-    return replace(view, **settings.view_changes(values))
+    return view.changed(**settings.view_changes(values))
 
 
 def without_frameworks(tour: Tour) -> Tour:

@@ -32,6 +32,8 @@ SCENES = {
     "diverged": ((100, 30), ["colon", *"lr 0.5", "enter", *["right_square_bracket"] * 3, "space", "wait"]),
     "small-80x24": ((80, 24), ["n"] * 25),
     "help": ((100, 30), ["question_mark"]),
+    "loss-map": ((120, 36), ["colon", *"b 3", "enter", "colon", *"lr 0.3", "enter", "c",
+                             *["n"] * 6]),
     "wide-200x50": ((200, 50), ["t", *["n"] * 40]),
 }
 

@@ -116,3 +116,120 @@ class Theory:
             f"the loss passed the divergence bound ({bound:.3g}) although the learning rate "
             f"{lr:g} is below the critical rate {critical:.6g}"
         )
+
+    # -- what plain descent will do from a start (closed form) ---------------------------
+
+    def modes(self, w0: float, b0: float) -> tuple[tuple[float, float], tuple[float, float]]:
+        """((lambda_min, c_min), (lambda_max, c_max)): the start's error (w0 - w*, b0 - b*)
+        in the Hessian's unit eigenvectors. For data with all x equal, (w*, b*) is the
+        statistics' reference point on the line of optima, and the flat direction
+        (lambda_min = 0) carries no gradient, so any such point gives the same predictions."""
+        s = self.stats
+        a, c, d = (float(v) for v in (self.hessian[0, 0], self.hessian[0, 1],
+                                      self.hessian[1, 1]))
+        p = 0.5 * (a - d)
+        h = math.hypot(p, c)
+        # The eigenvector of lambda_max, written so that nothing cancels.
+        vx, vy = (p + h, c) if p >= 0 else (c, h - p)
+        norm = math.hypot(vx, vy)
+        vx, vy = (vx / norm, vy / norm) if norm > 0 else (1.0, 0.0)
+        ew, eb = w0 - s.w_opt, b0 - s.b_opt
+        lam_min, lam_max = self.eigenvalues
+        return (lam_min, -vy * ew + vx * eb), (lam_max, vx * ew + vy * eb)
+
+    def grad_norm2_at(self, w0: float, b0: float, lr: float, k: int) -> float:
+        """||g_k||^2 = sum_i lambda_i^2 c_i^2 (1 - lr*lambda_i)^(2k): the squared gradient
+        norm after k plain-descent steps from (w0, b0), in exact arithmetic."""
+        return sum((lam * c) ** 2 * (1.0 - lr * lam) ** (2 * k) for lam, c in self.modes(w0, b0))
+
+    def loss_gap_at(self, w0: float, b0: float, lr: float, k: int) -> float:
+        """L_k - L* = sum_i (lambda_i / 2) c_i^2 (1 - lr*lambda_i)^(2k) (L - L* is half the
+        Hessian's quadratic form in the error, since L = mean((y - w x - b)^2))."""
+        return sum(0.5 * lam * c * c * (1.0 - lr * lam) ** (2 * k)
+                   for lam, c in self.modes(w0, b0))
+
+    def predicted_epochs(self, start: tuple[float, float], lr: float, tol: float) -> int | None:
+        """The first epoch k at which a plain-descent run from `start` has gradient norm
+        below tol, as the trainer decides it: dw*dw + db*db < tol*tol with the analytic
+        gradient of the record for epoch k (k = 0 when the start already qualifies). None
+        when lr is at or above the critical rate (the run then never gets there, but for a
+        start that already qualifies) or tol*tol underflows to 0 (no squared norm is below
+        it). Found by bisection on the closed form, which is non-increasing in k below the
+        critical rate: O(log k) evaluations, whatever k is."""
+        w0, b0 = start
+        dw, db = self.stats.gradient(w0, b0)
+        limit = tol * tol
+        if dw * dw + db * db < limit:
+            return 0
+        if limit == 0.0 or not lr < self.critical_lr:
+            return None
+        # log(lambda^2 c^2) per direction, in logarithms so that no square overflows
+        return _first_epoch_below([(2.0 * (_log(lam) + _log(c)), lam)
+                                   for lam, c in self.modes(w0, b0)], lr, limit)
+
+    def epochs_to_gap(self, start: tuple[float, float], lr: float, gap: float) -> int | None:
+        """The first epoch k at which L_k - L* < gap for a plain-descent run from `start`
+        (0 if the start already qualifies; None at or above the critical rate otherwise)."""
+        w0, b0 = start
+        s = self.stats
+        d = w0 - s.w_opt
+        c = b0 - (s.y_mean - w0 * s.x_mean)
+        if s.sxx_n * d * d + c * c < gap:  # the statistics' own L - L*
+            return 0
+        if not gap > 0.0 or not lr < self.critical_lr:
+            return None
+        return _first_epoch_below([(math.log(0.5) + _log(lam) + 2.0 * _log(c), lam)
+                                   for lam, c in self.modes(w0, b0)], lr, gap)
+
+
+def _log(v: float) -> float:
+    """log|v|, -inf for 0."""
+    return math.log(abs(v)) if v != 0.0 else -math.inf
+
+
+def _first_epoch_below(terms: list[tuple[float, float]], lr: float, limit: float) -> int | None:
+    """The smallest k >= 1 with sum_i a_i (1 - lr*lambda_i)^(2k) < limit, for
+    (log a_i, lambda_i) in `terms` (0 <= lr*lambda_i < 2), by bisection in logarithms (no
+    power underflows or overflows, however large k is); None if no k in float range gets
+    there (lr*lambda so small that log|1 - lr*lambda| is 0)."""
+    log_limit = math.log(limit)
+    logs: list[tuple[float, float]] = []  # (log a_i, log |1 - lr*lambda_i|), a_i > 0 only
+    for log_a, lam in terms:
+        if log_a == -math.inf or lam == 0.0:
+            continue  # no error along it, or a flat direction: no gradient, no loss gap
+        x = lr * lam
+        if x == 1.0:
+            continue  # this direction is solved in one step: its term is 0 from k = 1
+        # log|1 - x|, accurate near x = 0 and x = 2 (x - 2 is exact for 1 < x < 2)
+        logs.append((log_a, math.log1p(-x) if x < 1.0 else math.log1p(x - 2.0)))
+
+    def below(k: int) -> bool:
+        exps = [la + 2.0 * k * lr_ for la, lr_ in logs]
+        if not exps:
+            return True
+        top = max(exps)
+        return top + math.log(sum(math.exp(e - top) for e in exps)) < log_limit
+
+    # An upper bound: by this epoch each term is below limit / 2, so their sum is below limit.
+    bound = 1.0
+    for la, lr_ in logs:
+        if not lr_ < 0.0:
+            return None
+        bound = max(bound, (la - log_limit + math.log(2.0)) / (-2.0 * lr_))
+    if not math.isfinite(bound):
+        return None
+    hi = math.ceil(bound)
+    for _ in range(64):  # doubling only if rounding in the bound's logarithms fell short
+        if below(hi):
+            break
+        hi *= 2
+    else:
+        return None
+    lo = 0  # below(0) is false: the caller checked the start
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if below(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi

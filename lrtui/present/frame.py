@@ -19,6 +19,7 @@ import numpy as np
 
 from lrtui.engine.autograd import Node, loss_graph
 from lrtui.engine.data import Dataset
+from lrtui.engine.ladder import nice_step
 from lrtui.engine.optim import RULE
 from lrtui.engine.state import TrainingState
 from lrtui.engine.stats import SufficientStats
@@ -32,6 +33,7 @@ from lrtui.present.formulas import (
     compare_gradients,
     gradient_formula,
 )
+from lrtui.present.landscape import MapScene, map_scene
 from lrtui.present.status import status_message, status_word
 from lrtui.present.view import ViewSettings
 
@@ -63,13 +65,15 @@ class Frame:
     bound: float  # the loss past which the run counts as diverged
     epochs: np.ndarray  # the kept history's epochs and losses, as they were at this publish
     losses: np.ndarray
+    path: tuple[np.ndarray, np.ndarray] | None = None  # the kept (w, b) history, for the map
     _scenes: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, run: Run, trainer: Trainer, view: ViewSettings, playing: bool) -> Frame:
         history = trainer.history
+        path = (history.column("w"), history.column("b")) if view.map else None
         return cls(run, trainer.state, view, playing, trainer.start, trainer.divergence_bound,
-                   history.column("epoch"), history.column("loss"))
+                   history.column("epoch"), history.column("loss"), path)
 
     # -- numbers -------------------------------------------------------------------------
 
@@ -89,6 +93,15 @@ class Frame:
         """(dw, db) of the next update: the update rule's step from here."""
         s = self.state
         return RULE.delta(s.dw, s.db, s.lr)
+
+    @cached_property
+    def predicted_epochs(self) -> int | None:
+        """Theory's first epoch with gradient norm below tol, for plain descent from the
+        run's start at the current lr (None: no tol, or the run never gets there)."""
+        s = self.state
+        if s.tol is None:
+            return None
+        return self.run.theory.predicted_epochs(self.start, s.lr, s.tol)
 
     @cached_property
     def gradients(self) -> GradientComparison:
@@ -123,12 +136,38 @@ class Frame:
             self.epochs, self.losses, max_points, log))
 
     def w_window(self) -> tuple[float, float]:
+        """The whole path's w range (start, w, w*): what w/W size their step by."""
         return self._cached(("window",), lambda: scenes.w_window(
             self.run.theory, self.start[0], self.state, self.view.tangents))
 
+    def follow_window(self) -> tuple[float, float] | None:
+        """The L(w) view's narrower range near the optimum in follow mode (None: whole path)."""
+        if not self.view.follow:
+            return None
+        return self._cached(("follow",), lambda: scenes.follow_window(
+            self.run.theory, self.state, self.start[0], self.view.tangents))
+
     def tangent_scene(self, points: int) -> scenes.TangentScene:
         return self._cached(("tangent", points), lambda: scenes.tangent_scene(
-            self.run.theory, self.state, self.w_window(), self.view.tangents, points))
+            self.run.theory, self.state, self.follow_window() or self.w_window(),
+            self.view.tangents, points))
+
+    def map_scene(self, cols: int, rows: int, ascii_only: bool,
+                  cursor: tuple[int, int] | None = None) -> MapScene | None:
+        return self._cached(("map", cols, rows, ascii_only, cursor), lambda: map_scene(
+            self.run.theory, self.state, self.start, self.path, cols, rows, ascii_only, cursor))
+
+    def moved_start(self, which: str, direction: int) -> tuple[float, float]:
+        """w/W/b/B: the start moved by a step sized to the view (a round fraction of the L(w)
+        window for w, of the fit plot's y range for b), from here (or the start if here is not
+        finite)."""
+        s = self.state
+        w, b = (s.w, s.b) if s.finite else self.start
+        if which == "w":
+            lo, hi = self.w_window()
+            return w + direction * nice_step(hi - lo), b
+        ylo, yhi = self.fit_scene().ylim
+        return w, b + direction * nice_step(yhi - ylo)
 
     def fit_scene(self) -> scenes.FitScene:
         return self._cached(("fit",), lambda: scenes.fit_scene(

@@ -6,17 +6,23 @@ however large the data or long the run, and with only finite values (plots break
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from lrtui.engine.data import Dataset
+from lrtui.engine.ladder import nice_step
 from lrtui.engine.state import TrainingState
 from lrtui.engine.theory import Tangent, Theory
 
 # The notes' sample weights for the tangent lines (around their optimum w = 1).
 NOTES_SAMPLE_WEIGHTS = (-0.5, 0.0, 0.5, 1.5, 2.0, 2.5)
 MAX_FIT_POINTS = 2_000
+# The L(w) view's follow mode (see follow_window).
+FOLLOW_REACH = 1.5  # the half-width is at least this many times w's distance from w*
+TICK_RESOLUTION = 0.05  # no narrower than the axes' 3-digit tick labels tell apart well
+MAX_ZOOM = 1_000  # nor narrower than 1/MAX_ZOOM of the window around w* and the start
 
 
 def clip_segment(
@@ -78,8 +84,9 @@ class TangentScene:
     point: Tangent | None  # the tangent at the current w (None if not finite)
     segment: tuple[np.ndarray, np.ndarray] | None  # a short piece of the tangent line
     samples: list[tuple[np.ndarray, np.ndarray]]  # the notes' tangents, when asked for
-    sample_points: tuple[np.ndarray, np.ndarray]  # where those tangents touch the curve
+    sample_points: tuple[np.ndarray, np.ndarray]  # where those in the window touch the curve
     ylim: tuple[float, float]
+    window: tuple[float, float]  # the w range drawn
 
 
 def sample_weights(theory: Theory) -> np.ndarray:
@@ -94,16 +101,56 @@ def w_window(
     """A w interval that holds the optimum and the current w, and also the start of the run
     (so the view stays put while playing) or, with the sample tangents on, the notes' sample
     weights instead (so their tangents are seen as the notes draw them)."""
-    points = [theory.stats.w_opt]
-    if np.isfinite(state.w) and abs(state.w) < 1e12:
-        points.append(state.w)
-    if samples:
-        points.extend(sample_weights(theory))
-    else:
-        points.append(start_w)
+    here = [state.w] if np.isfinite(state.w) and abs(state.w) < 1e12 else []
+    return _around(_landmarks(theory, start_w, samples) + here)
+
+
+def _landmarks(theory: Theory, start_w: float, samples: bool) -> list[float]:
+    """The w values every window of the run holds: w* and the start (or the samples)."""
+    return [theory.stats.w_opt, *(sample_weights(theory) if samples else [start_w])]
+
+
+def _around(points: list[float]) -> tuple[float, float]:
     lo, hi = min(points), max(points)
     span = hi - lo if hi > lo else max(1.0, abs(hi))
     return lo - 0.1 * span, hi + 0.1 * span
+
+
+def follow_window(
+    theory: Theory, state: TrainingState, start_w: float, samples: bool
+) -> tuple[float, float] | None:
+    """The L(w) view's window near the optimum (follow mode), or None while the run is far
+    from it (the view then shows the whole path, `w_window`).
+
+    The window is centred on w*, so it does not slide when w overshoots to the other side.
+    Its half-width is the 1-2-5 number at or above FOLLOW_REACH times `reach`, the farthest
+    from w* that w can be at the current excess loss E = L - L* (the ellipse E = const in
+    (w, b) spans w* -+ sqrt(E / Sxx/n)). That holds the current w and the bottom of the
+    curve drawn (L(w) at the current b, a point of that ellipse too), with the point at most
+    two thirds of the way out, where the curve and its tangent are visibly sloped. E, unlike
+    |w - w*|, never grows while a stable run converges (each eigen-direction only shrinks),
+    so the window narrows in steps, one per rung (three in a tenfold approach), and never
+    flickers between two rungs when w oscillates. It starts once it is at most half as wide
+    as the window around w* and the start (or the samples), and stops narrowing where the
+    3-digit tick labels of w or of L would repeat, or at 1/MAX_ZOOM of that window: from
+    there the point settles to the bottom. (Both are measured without the current w, which
+    can overshoot back and forth.)"""
+    s = theory.stats
+    if not (s.unique and state.finite):
+        return None
+    lo, hi = _around(_landmarks(theory, start_w, samples))
+    width = hi - lo
+    residual = state.b - (s.y_mean - state.w * s.x_mean)  # mean(y_hat - y)
+    reach = FOLLOW_REACH * math.hypot(state.w - s.w_opt, residual / math.sqrt(s.sxx_n))
+    curvature = float(theory.hessian[0, 0]) / 2  # L(w) at b* is L* + this * (w - w*)^2
+    floor = max(TICK_RESOLUTION * abs(s.w_opt), width / (2 * MAX_ZOOM),
+                math.sqrt(TICK_RESOLUTION * s.sse_min_n / curvature))
+    if not max(reach, floor) <= width / 4:  # far away (or not finite): the whole path
+        return None
+    half = nice_step(max(reach, floor), parts=1)
+    if 4 * half > width:
+        return None
+    return s.w_opt - half, s.w_opt + half
 
 
 def tangent_scene(
@@ -129,6 +176,7 @@ def tangent_scene(
         segment = clip_segment(seg_ws, point.line(seg_ws), box)
     lines = []
     touch_w = sample_weights(theory) if samples else np.array([])
+    touch_w = touch_w[(touch_w >= lo) & (touch_w <= hi)]  # follow mode can leave some out
     for w in touch_w:
         t = theory.tangent(float(w), b, state.h)
         seg_ws = np.array([w - half, w + half])
@@ -136,7 +184,7 @@ def tangent_scene(
         if clipped is not None:
             lines.append(clipped)
     touch = (touch_w, theory.loss_curve(touch_w, b))
-    return TangentScene(ws, losses, point, segment, lines, touch, ylim)
+    return TangentScene(ws, losses, point, segment, lines, touch, ylim, (lo, hi))
 
 
 @dataclass(frozen=True)

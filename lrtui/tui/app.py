@@ -21,7 +21,7 @@ from textual.screen import Screen
 from lrtui import settings
 from lrtui.display import AppOptions
 from lrtui.engine.data import Dataset
-from lrtui.engine.ladder import ladder_step, nice_step
+from lrtui.engine.ladder import ladder_step
 from lrtui.engine.state import CONVERGED, DIVERGED, TrainConfig, TrainingState
 from lrtui.engine.trainer import Trainer
 from lrtui.errors import DataError
@@ -37,6 +37,7 @@ from lrtui.tui.palette import app_commands
 from lrtui.tui.prompt import PromptBar
 from lrtui.tui.views.formula import FormulaView
 from lrtui.tui.views.graph import GraphView
+from lrtui.tui.views.landscape import MapView
 from lrtui.tui.views.numbers import GradientsView, ParametersView
 from lrtui.tui.views.plots import FitView, LossHistoryView, StatePlot, TangentView
 from lrtui.tui.widgets import MainScreen, MessageBar, TooSmall
@@ -93,7 +94,9 @@ class LrtuiApp(App[None]):
                 self.tangent_view = TangentView(ascii_only=ascii_only, id="tangent-plot")
                 self.fit_view = FitView(ascii_only=ascii_only, id="fit-plot")
                 self.graph_view = GraphView(ascii_only=ascii_only, id="graph")
-                yield from (self.loss_view, self.tangent_view, self.fit_view, self.graph_view)
+                self.map_view = MapView(ascii_only=ascii_only, id="map")
+                yield from (self.loss_view, self.tangent_view, self.fit_view, self.graph_view,
+                            self.map_view)
         self.message = MessageBar(id="message")
         self.prompt_bar = PromptBar(id="prompt")
         self.too_small = TooSmall("", id="too-small")
@@ -121,10 +124,10 @@ class LrtuiApp(App[None]):
         return self.frame.state
 
     @property
-    def plots(self) -> tuple[StatePlot | GraphView, ...]:
-        """The views drawn at the plot rate; the graph view takes the place of two when on."""
-        if self.view.graph:
-            return (self.loss_view, self.graph_view)
+    def plots(self) -> tuple[StatePlot | GraphView | MapView, ...]:
+        """The views drawn at the plot rate; the graph or the map takes the place of two."""
+        if self.view.graph or self.view.map:
+            return (self.loss_view, self.graph_view if self.view.graph else self.map_view)
         return (self.loss_view, self.tangent_view, self.fit_view)
 
     def _make_frame(self) -> Frame:
@@ -163,6 +166,7 @@ class LrtuiApp(App[None]):
         if self._lrtui_ready:
             main = self.screen_stack[0]  # set_class returns the node
             main.set_class(view.formulas, "-formula").set_class(view.graph, "-graph")
+            main.set_class(view.map, "-map")
             self._publish()
 
     def watch_playing(self) -> None:
@@ -259,7 +263,7 @@ class LrtuiApp(App[None]):
             self._publish_soon()
         view = settings.view_changes(values)
         if view:
-            self.view = replace(self.view, **view)
+            self.view = self.view.changed(**view)
 
     def action_faster(self) -> None:
         speed = min(settings.MAX_SPEED, int(ladder_step(self.view.speed, +1)))
@@ -271,30 +275,17 @@ class LrtuiApp(App[None]):
 
     def action_move(self, which: str, direction: int) -> None:
         """Move w or b by a view-sized step and restart the run from there."""
-        state, frame = self.state, self.frame
-        w, b = (state.w, state.b) if state.finite else self.trainer.start
-        if which == "w":
-            lo, hi = frame.w_window()
-            w += direction * nice_step(hi - lo)
-        else:
-            ylo, yhi = frame.fit_scene().ylim
-            b += direction * nice_step(yhi - ylo)
+        w, b = self.frame.moved_start(which, direction)
         self.apply_settings({"w": w, "b": b})
 
     def action_toggle_view(self, name: str) -> None:
-        """Flip one of the view's flags: log, tangents, formulas, graph."""
-        self.view = replace(self.view, **{name: not getattr(self.view, name)})
+        """Flip one of the view's flags: log, tangents, formulas, graph, map, follow."""
+        self.view = self.view.toggled(name)
 
     def action_zoom(self) -> None:
-        screen = self.screen
-        if screen.maximized is not None:
-            screen.minimize()
-            return
         panels = (self.parameters, self.gradients, self.formula_view, self.loss_view,
-                  self.tangent_view, self.fit_view, self.graph_view)
-        focused = self.focused  # a hidden panel (the formulas, at start) can hold the focus
-        target = focused if focused in panels and focused.display else self.loss_view
-        screen.maximize(target, container=False)  # type: ignore[arg-type]
+                  self.tangent_view, self.fit_view, self.graph_view, self.map_view)
+        self.screen_stack[0].toggle_zoom(panels, self.loss_view)  # type: ignore[attr-defined]
 
     def action_help(self) -> None:
         from lrtui.tui.help import HelpScreen  # here: its Markdown costs ~40 ms of start-up

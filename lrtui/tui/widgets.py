@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Static
 
 
@@ -28,6 +29,15 @@ class MainScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self.app.check_size(self)  # type: ignore[attr-defined]
+
+    def toggle_zoom(self, panels: tuple[Widget, ...], default: Widget) -> None:
+        """z: the focused panel (or `default`) full screen, and back."""
+        if self.maximized is not None:
+            self.minimize()
+            return
+        focused = self.focused  # a hidden panel (the formulas, at start) can hold the focus
+        target = focused if focused in panels and focused.display else default
+        self.maximize(target, container=False)
 
 
 WIDE = 160  # from this many columns the number panels stack on the left (app.tcss)

@@ -90,13 +90,14 @@ def test_the_built_in_tour_follows_the_notes():
     titles = [s.title.lower() for s in tour.stages]
     order = ["model and the data", "first guess", "squared error", "curve over w",
              "central difference", "analytic gradient", "learning rate", "training",
-             "divergence", "computation graph"]
+             "divergence", "valley", "computation graph", "framework", "recipe"]
     positions = [next(i for i, t in enumerate(titles) if word in t) for word in order]
     assert positions == sorted(positions)
     sets = [s.settings for s in tour.stages]
     assert sets[1]["w"] == 10 and sets[4]["tangents"] is True
     assert tour.stages[6].run == 1 and tour.stages[7].run == "play" and sets[7]["log"] is True
-    assert sets[8]["lr"] > 0.4 and sets[9]["grad"] == "autograd"
+    assert sets[8]["lr"] > 0.4 and sets[9]["map"] is True and sets[10]["grad"] == "autograd"
+    assert sets[11]["grad"] in ("torch", "jax", "tensorflow", "autograd")
     assert "1/n" in builtin_tour_text() or "divides by n" in builtin_tour_text()
 
 

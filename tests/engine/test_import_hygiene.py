@@ -1,5 +1,5 @@
 """The engine must not pull in the UI stack: importing lrtui.engine, lrtui.present, the settings,
-tour, report, export and session modules (and training, with every
+tour, report, export, session and sweep modules (and training, a sweep, with every
 gradient source but torch, and building the autograd graph) in a fresh interpreter leaves
 textual and rich out of sys.modules, and the frameworks too (torch, jax, tensorflow: optional,
 and loaded only for their --grad source). `lrtui train` and the app's start load none of them
@@ -27,7 +27,7 @@ for package in (lrtui.engine, lrtui.present):  # every module, present or future
     for m in pkgutil.iter_modules(package.__path__):
         importlib.import_module(package.__name__ + "." + m.name)
 import lrtui.settings, lrtui.tour, lrtui.report, lrtui.export, lrtui.session, lrtui.fileio
-import lrtui.cli, lrtui.display, lrtui.runs, lrtui.serve
+import lrtui.cli, lrtui.display, lrtui.runs, lrtui.serve, lrtui.sweep
 from lrtui.present.frame import Frame, Run
 from lrtui.present.view import ViewSettings
 p = preset("seed")
@@ -39,6 +39,10 @@ for grad in ("numeric", "autograd"):
 t = Trainer(p.data, TrainConfig.from_preset(p, epochs=5))
 t.run()
 frame = Frame.of(Run.of(t), t, ViewSettings(), playing=False)
+assert frame.predicted_epochs is None  # no tol
+rows = lrtui.sweep.sweep(Trainer(p.data, TrainConfig.from_preset(p, tol=1e-8)),
+                         lrtui.sweep.rates(0.01, 0.5, 4))
+assert rows[-1].status == "diverged" and rows[0].predicted_epochs == 434
 assert frame.tangent_scene(40).point is not None and frame.gradients.driving == "analytic"
 assert lrtui.tour.load_tour().stages and frame.message[1]
 # the tour's framework stage is checked without loading its framework

@@ -30,7 +30,7 @@ def demo_app(tour=TOUR, pace: float = 0, loop: bool = False) -> DemoApp:
 def expected_stages() -> list[dict]:
     """What each built-in stage shows when its run is over, from the engine driven by hand
     (the order of the notes: data, guess, loss, curve, slope, gradient, step, training,
-    divergence, autograd, a framework, recipe)."""
+    divergence, the valley, autograd, a framework, recipe)."""
     p = preset("seed")
     t = Trainer(p.data, TrainConfig.from_preset(p, tol=DEFAULT_TOL))
     out = []
@@ -57,7 +57,11 @@ def expected_stages() -> list[dict]:
     t.set_lr(0.45)
     t.run()
     snap("lr = 0.45 is above the **critical rate 2/λmax = 0.4**", log=True)
-    t.reset()
+    t.set_start(10.0, 3.0)
+    t.set_lr(0.3)
+    t.run()
+    snap("steep (λ = 5) and flat (λ = 2)", log=True)
+    t.set_start(10.0, 0.0)
     t.set_lr(0.01)
     t.set_grad("autograd")
     t.run()
@@ -79,9 +83,10 @@ def test_the_expected_runs_are_the_notes_story():
     assert (states[6].epoch, states[6].w) == (1, 9.55)
     assert states[7].status == "converged" and abs(states[7].w - 1) < 1e-8
     assert states[8].status == "diverged" and states[8].lr > 0.4
-    assert states[9].grad == "autograd" and states[9].status == "converged"
-    assert states[10].grad == FRAMEWORK and states[10].status == "converged"
-    assert abs(states[10].w - states[9].w) < 1e-12  # the same run, from another source
+    assert states[9].status == "converged" and states[9].lr == 0.3
+    assert states[10].grad == "autograd" and states[10].status == "converged"
+    assert states[11].grad == FRAMEWORK and states[11].status == "converged"
+    assert abs(states[11].w - states[10].w) < 1e-12  # the same run, from another source
 
 
 def caption_shown(app: DemoApp) -> str:

@@ -209,6 +209,9 @@ async def test_log_scale_and_sample_tangents_toggle(app):
         assert app.is_running
         await pilot.press("t")
         assert app.view.tangents
+        # Converged: the L(w) view follows w in a window the sample weights are all outside of
+        assert app.tangent_view.border_subtitle == "sample tangents out of view"
+        await pilot.press("a")  # the whole path holds them
         assert app.tangent_view.border_subtitle == "sample tangents"
 
 

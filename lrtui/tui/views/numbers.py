@@ -17,6 +17,7 @@ from textual.widget import Widget
 from textual.widgets import Label
 
 from lrtui.engine.gradients import FRAMEWORKS
+from lrtui.engine.state import CONVERGED
 from lrtui.present.frame import Frame
 from lrtui.present.text import fit_num
 
@@ -140,6 +141,25 @@ class ParametersView(NumberPanel):
         self.set("critical", theory.critical_lr)
         self.set("speed", f"{frame.view.speed:,}/frame")
         self.set("distance", theory.distance(state.w, state.b))
+        subtitle = prediction_words(frame)
+        if self.border_subtitle != subtitle:  # setting it repaints the whole panel
+            self.border_subtitle = subtitle
+
+
+def prediction_words(frame: Frame) -> str:
+    """Theory's epochs to tol from the start at this lr, and the run's own count once it has
+    converged: 34 characters at most below a million epochs (the subtitle's room at 80
+    columns)."""
+    state, k = frame.state, frame.predicted_epochs
+    if state.tol is None:
+        return ""
+    if k is None:
+        if state.lr > frame.run.theory.critical_lr:
+            return "predicted: diverges"
+        return "predicted: never converges"
+    if state.status == CONVERGED:
+        return f"predicted {k:,} · actual {state.epoch:,}"
+    return f"predicted: {k:,} epochs to tol"
 
 
 class GradientsView(NumberPanel):

@@ -16,6 +16,7 @@ from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
 from lrtui.present.frame import Frame
+from lrtui.present.scenes import sample_weights
 from lrtui.present.text import tick
 
 MANY_POINTS = 50  # above this the fit view draws the data as fine dots
@@ -42,10 +43,75 @@ def log_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
     return [10.0**e for e in range(a, b + 1, stride) if lo <= 10.0**e <= hi] or [lo, hi]
 
 
+DASHES = {"─", "-"}  # the frame's horizontal lines, drawn or under --ascii
+
+
+def _put(line: Text, start: int, text: str) -> Text:
+    """`line` with `text` written over it from `start`, in the style found there."""
+    piece = Text(text)
+    for span in line.spans:
+        if span.start <= start < span.end:
+            piece.stylize(span.style)
+    return line[:start] + piece + line[start + len(text):]
+
+
+def label_axes(chart: Text, xlabel: str, ylabel: str) -> Text:
+    """The chart with its axes named in its frame's lines, at no cost in rows (plotext's
+    xlabel/ylabel take a row under the tick labels, one of the ~9 rows a plot has at 80x24):
+    the y axis's name after the top left corner, "┌─ loss ───┐", the x axis's name in the
+    rightmost gap between ticks on the bottom line that holds it, "└┬───┬─ epoch ─┘"; if
+    none does, the last ticks (marks and labels) make room for it at the right end."""
+    lines = chart.split("\n", allow_blank=True)
+    frame = [i for i, line in enumerate(lines)
+             if line.plain.lstrip()[:2] in ("┌─", "└┬", "└─", "+-", "++")]
+    if len(frame) < 2:
+        return chart
+    top, bottom = frame[0], frame[-1]
+    inside = len(lines[top].plain) - len(lines[top].plain.lstrip()) + 1  # after the corner
+
+    def fits(i: int, start: int, label: str) -> bool:
+        """" label " at `start` covers only dashes, with a dash left on each side."""
+        run = lines[i].plain[start - 1:start + len(label) + 3]
+        return len(run) == len(label) + 4 and set(run) <= DASHES
+
+    if fits(top, inside + 1, ylabel):
+        lines[top] = _put(lines[top], inside + 1, f" {ylabel} ")
+    plain = lines[bottom].plain
+    corner = len(plain.rstrip()) - 1
+    starts = range(corner - len(xlabel) - 3, inside, -1)
+    at = next((start for start in starts if fits(bottom, start, xlabel)), None)
+    if at is None and corner - len(xlabel) - 4 > inside:  # clear the right end of ticks
+        at = corner - len(xlabel) - 3
+        dash = "─" if "─" in plain else "-"
+        for column in range(at - 1, corner):
+            if plain[column] not in DASHES:
+                lines[bottom] = _put(lines[bottom], column, dash)
+                if bottom + 1 < len(lines):  # and the tick's label under it
+                    lines[bottom + 1] = _blank_word(lines[bottom + 1], column)
+    if at is not None:
+        lines[bottom] = _put(lines[bottom], at, f" {xlabel} ")
+    return Text("\n").join(lines)
+
+
+def _blank_word(line: Text, column: int) -> Text:
+    """`line` with the word at or next to `column` (a tick's label) blanked."""
+    plain = line.plain
+    near = [c for c in (column, column - 1, column + 1) if 0 <= c < len(plain) and plain[c] != " "]
+    if not near:
+        return line
+    lo = hi = near[0]
+    while lo > 0 and plain[lo - 1] != " ":
+        lo -= 1
+    while hi + 1 < len(plain) and plain[hi + 1] != " ":
+        hi += 1
+    return _put(line, lo, " " * (hi - lo + 1))
+
+
 class StatePlot(PlotextPlot):
-    """A plot of one frame, re-plotted from scratch on every render."""
+    """A plot of one frame, re-plotted from scratch on every render, its axes named."""
 
     can_focus = True
+    axes = ("x", "y")  # the names of its x and y axes
     frame: reactive[Frame | None] = reactive(None)
 
     def __init__(self, *, ascii_only: bool = False, **kwargs: Any) -> None:
@@ -63,19 +129,38 @@ class StatePlot(PlotextPlot):
         if self.frame is not None:
             self.draw(self.frame)
         if not self.ascii:
-            return super().render()
-        plt.plotsize(width, height)
-        plt.theme(self._get_plotext_theme_name(self.app.theme))
-        return Text.from_ansi(plt.build().translate(ASCII_BOX))
+            chart = super().render()
+        else:
+            plt.plotsize(width, height)
+            plt.theme(self._get_plotext_theme_name(self.app.theme))
+            chart = Text.from_ansi(plt.build().translate(ASCII_BOX))
+        return label_axes(chart, *self.axes) if isinstance(chart, Text) else chart
+
+    def on_resize(self) -> None:
+        self.watch_frame(self.frame)  # a title may have more room, or less
 
     def watch_frame(self, frame: Frame | None) -> None:
-        subtitle = None if frame is None else self.subtitle(frame)
+        if frame is None:
+            return
+        title, subtitle = self.title(frame), self.subtitle(frame)
+        if title is not None and title != self.border_title:
+            self.border_title = title
         if subtitle is not None and subtitle != self.border_subtitle:
             self.border_subtitle = subtitle
+
+    def title(self, frame: Frame) -> str | None:
+        """The border's title for this frame (None: leave it)."""
+        return None
 
     def subtitle(self, frame: Frame) -> str | None:
         """The border's subtitle for this frame (None: leave it)."""
         return None
+
+    def longest_fitting(self, texts: list[str]) -> str:
+        """The first of `texts` that fits in the border (80 columns hold ~21 characters),
+        else the last; the first before the plot has a size."""
+        room = self.size.width - 4  # a corner, a dash and a space on each side
+        return next((text for text in texts if len(text) <= room or room < 0), texts[-1])
 
     def draw(self, frame: Frame) -> None:
         raise NotImplementedError
@@ -83,6 +168,8 @@ class StatePlot(PlotextPlot):
 
 class LossHistoryView(StatePlot):
     """The loss at every epoch of the run so far (thinned evenly for long runs)."""
+
+    axes = ("epoch", "loss")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -116,20 +203,40 @@ class LossHistoryView(StatePlot):
 
 class TangentView(StatePlot):
     """L(w) at the current b, the current point, and the tangent whose slope is the
-    central-difference slope; `t` adds the notes' tangents at several sample weights."""
+    central-difference slope; `t` adds the notes' tangents at several sample weights. Near
+    the optimum the view follows w (a narrower window, see scenes.follow_window); `a` shows
+    the whole path."""
+
+    axes = ("w", "L")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.border_title = "L(w) and tangent"
         self.border_subtitle = "t: sample tangents"
 
+    def title(self, frame: Frame) -> str:
+        """Which w range it shows, and what `a` does."""
+        if frame.follow_window() is not None:
+            texts = ["L(w) near w* · a: whole path", "L(w) near w* · a: all", "L(w) near w*"]
+        elif frame.view.follow:  # far from w*: the whole path until the run is near
+            texts = ["L(w) and tangent · follows w near w*", "L(w) and tangent"]
+        else:
+            texts = ["L(w) and tangent · whole path · a: follow w",
+                     "L(w) whole path · a: follow w", "L(w) · a: follow w", "L(w)"]
+        return self.longest_fitting(texts)
+
     def subtitle(self, frame: Frame) -> str:
-        return "sample tangents" if frame.view.tangents else "t: sample tangents"
+        if not frame.view.tangents:
+            return "t: sample tangents"
+        lo, hi = frame.follow_window() or frame.w_window()
+        if any(lo <= w <= hi for w in sample_weights(frame.run.theory)):
+            return "sample tangents"
+        return self.longest_fitting(["sample tangents out of view", "tangents out of view"])
 
     def draw(self, frame: Frame) -> None:
         plt = self.plt
-        window = frame.w_window()
         scene = frame.tangent_scene(points=2 * self.size.width)
+        window = scene.window
         for ws, ls in scene.samples:
             plt.plot(ws.tolist(), ls.tolist(), marker=self.line_marker, color="gray")
         plt.plot(scene.ws.tolist(), scene.losses.tolist(), marker=self.line_marker, color="cyan")
@@ -151,6 +258,8 @@ class TangentView(StatePlot):
 
 class FitView(StatePlot):
     """The data, the current line y_hat = w*x + b and the least-squares line."""
+
+    axes = ("x", "y")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
