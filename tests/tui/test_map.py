@@ -122,3 +122,17 @@ async def test_the_map_zooms_and_fits_at_80x24():
         assert app.map_view.size.width >= 70
         await pilot.press("z")
         assert app.screen.maximized is None
+
+
+async def test_under_ascii_the_map_is_ascii():
+    from lrtui.display import AppOptions
+    from lrtui.engine import TrainConfig, Trainer, preset
+    from lrtui.tui.app import LrtuiApp
+
+    p = preset("seed")
+    app = LrtuiApp(Trainer(p.data, TrainConfig.from_preset(p)), AppOptions(ascii=True))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("c", "n", "n")
+        await pilot.pause()
+        text = map_text(app)
+        assert text.isascii() and "lambda=5" in text and "@" in text and "S" in text

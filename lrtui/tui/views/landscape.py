@@ -79,17 +79,18 @@ class MapView(Widget):
             text.append("".join(run), _style(run_kind))
             text.append("\n")
         win = scene.win
-        text.append(f"w {num(win.w_lo)} … {num(win.w_hi)}  b {num(win.b_lo)} … "
-                    f"{num(win.b_hi)}  λ {num(scene.eigen[0])}, {num(scene.eigen[1])}\n",
+        to, lam = ("..", "lambda") if self.ascii else ("…", "λ")
+        text.append(f"w {num(win.w_lo)} {to} {num(win.w_hi)}  b {num(win.b_lo)} {to} "
+                    f"{num(win.b_hi)}  {lam} {num(scene.eigen[0])}, {num(scene.eigen[1])}\n",
                     "dim")
-        legend = Text("L−L*: ", style="dim")
+        legend = Text("L-L*: " if self.ascii else "L−L*: ", style="dim")
         last = len(scene.levels) - 1
         for k, level in enumerate(scene.levels):
             if k in (0, 1, last):
                 legend.append(LEVEL_CHARS[k], LEVEL_STYLES[k])
                 legend.append(f"={level:.2g} ", "dim")
             elif k == 2:
-                legend.append("… ", "dim")
+                legend.append(f"{to} ", "dim")
         text.append_text(legend)
         return text
 
