@@ -161,7 +161,7 @@ def tangent_scene(
     points: int = 200,
 ) -> TangentScene:
     lo, hi = window
-    ws = np.linspace(lo, hi, points)
+    ws = np.linspace(lo, hi, max(points, 2))  # a panel not laid out yet asks for 0
     b = state.b if np.isfinite(state.b) else theory.stats.b_opt
     with np.errstate(all="ignore"):
         losses = theory.loss_curve(ws, b)

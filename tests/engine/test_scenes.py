@@ -50,3 +50,14 @@ def test_small_data_is_drawn_whole(n):
     data = ramp(n)
     x, y = fit_sample(data)
     assert np.array_equal(x, data.x) and np.array_equal(y, data.y)
+
+
+def test_a_tangent_scene_for_a_panel_not_laid_out_yet():
+    """Before layout a view is 0 columns wide and asks for 0 points: a scene, not a crash."""
+    from lrtui.engine import TrainConfig, Trainer, preset
+    from lrtui.present.scenes import tangent_scene
+
+    p = preset("seed")
+    t = Trainer(p.data, TrainConfig.from_preset(p))
+    scene = tangent_scene(t.theory, t.state, (0.0, 10.0), False, 0)
+    assert scene.window == (0.0, 10.0) and len(scene.ws) == 2 and scene.ylim[0] < scene.ylim[1]
