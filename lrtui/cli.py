@@ -149,6 +149,10 @@ def add_run_options(parser: argparse.ArgumentParser, *, suppress: bool = False) 
         "torch (PyTorch autograd), jax (jax.value_and_grad) or tensorflow (tf.GradientTape); "
         "the last three need pip install 'lrtui[torch]', 'lrtui[jax]' or 'lrtui[tensorflow]'",
     )
+    train.add_argument("--scale", type=settings.argtype("scale"), default=default(None),
+                       metavar="{none,center,standard}",
+                       help="train on x (none, default), z = x - mean(x) (center) or "
+                       "z = (x - mean(x)) / std(x) (standard); the answer is also given in x")
 
 
 def add_session_option(parser: argparse.ArgumentParser, *, suppress: bool = False) -> None:

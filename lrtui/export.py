@@ -5,7 +5,8 @@ without lrtui: the same data (written out when small; otherwise the CSV file rea
 numpy.loadtxt, or the synthetic recipe with the same NumPy generator calls), the same start,
 learning rate, epochs and gradient rule, and the same stopping rules (lrtui's divergence
 bound, and --tol when given). It prints the final w, b and loss, and plots the loss over the
-epochs when matplotlib is importable.
+epochs when matplotlib is importable. A run with --scale center or standard trains on z: the
+script makes z from X with lrtui's mean and std, and prints the line in x's units too.
 
 The NumPy script writes the analytic gradient out (with the 1/n that the notes' NumPy line
 leaves out), or the central difference when the run uses `--grad numeric`; the PyTorch, JAX
@@ -26,7 +27,9 @@ from pathlib import Path
 from lrtui import __version__
 from lrtui.engine.data import Dataset
 from lrtui.engine.gradients import FRAMEWORKS
+from lrtui.engine.scaling import Scaling
 from lrtui.engine.state import TrainConfig
+from lrtui.engine.stats import SufficientStats
 from lrtui.engine.trainer import DIVERGENCE_FACTOR
 from lrtui.export_data import comment_text, data_code, literal
 from lrtui.export_frameworks import (
@@ -68,6 +71,8 @@ def command_line(data: Dataset, config: TrainConfig) -> str | None:
         args += ["--tol", literal(config.tol)]
     if config.grad != "analytic":
         args += ["--grad", config.grad]
+    if config.scale != "none":
+        args += ["--scale", config.scale]
     return "lrtui train " + " ".join(shlex.quote(a) for a in args)
 
 
@@ -240,11 +245,39 @@ print("loss =", final_loss)
     return head + body_text + tail
 
 
+def _scaling(data: Dataset, config: TrainConfig) -> tuple[str, str]:
+    """For a scaled run: the lines that turn X into z (after the data), and the ones that
+    print the answer in x's units (at the end). The mean and std are written as the numbers
+    lrtui computed, so the script's z is lrtui's, bit for bit. Raises DataError as
+    `Scaling.of` does."""
+    if config.scale == "none":
+        return "", ""
+    sc = Scaling.of(config.scale, SufficientStats.from_data(data), data.name)
+    mean = f"x_mean = {literal(sc.shift)}  # mean(X), as lrtui computed it"
+    if config.scale == "center":
+        head = ["# Feature scaling (lrtui --scale center): train on z = x - mean(x). From",
+                "# here on X holds z, and w, b are the line in z: y_hat = w*z + b.",
+                mean, "X = X - x_mean"]
+        tail = ["# The same line in x's units: w*(x - mean) + b = w*x + (b - w*mean).",
+                "w_x, b_x = w, b - w * x_mean"]
+    else:
+        head = ["# Feature scaling (lrtui --scale standard): train on z = (x - mean(x)) / std(x),",
+                "# std the population one (ddof=0). From here on X holds z, and w, b are the",
+                "# line in z: y_hat = w*z + b.",
+                mean, f"x_std = {literal(sc.factor)}  # sqrt(mean((X - x_mean)**2))",
+                "X = (X - x_mean) / x_std"]
+        tail = ["# The same line in x's units: w*(x - mean)/std + b = (w/std)*x + b - w*mean/std.",
+                "w_x = w / x_std", "b_x = b - w_x * x_mean"]
+    tail.append("print(\"in x's units: w =\", w_x, \"b =\", b_x)")
+    return "\n".join(head) + "\n", "\n".join(tail) + "\n"
+
+
 def script(data: Dataset, config: TrainConfig, to: str = "numpy") -> str:
     """A standalone Python script that reproduces the run (see the module docstring)."""
     if to not in TARGETS:
         raise ValueError(f"unknown export target {to!r}; choose one of: {', '.join(TARGETS)}")
     data_text, needs = data_code(data, to)
+    scale_head, scale_tail = _scaling(data, config)
     stdlib = sorted(({"csv"} & needs) | {"math"} | ({"os"} if to == "tensorflow" else set()))
     imports = [f"import {name}" for name in stdlib] + [""]
     if to == "numpy" or "numpy" in needs:
@@ -258,11 +291,11 @@ def script(data: Dataset, config: TrainConfig, to: str = "numpy") -> str:
     parts = [
         _header(data, config, to),
         "\n".join(imports) + "\n" + _IMPORT_PLOT,
-        data_text,
+        data_text + ("\n\n" + scale_head if scale_head else ""),
         "",
         _settings(config, to) + "\n",
         model + TRANSFORM.get(to, "") + "\n",
-        _loop(config, to) + _PLOT,
+        _loop(config, to) + scale_tail + _PLOT,
     ]
     return "\n".join(parts)
 

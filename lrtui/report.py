@@ -60,10 +60,20 @@ def result_dict(trainer: Trainer) -> dict:
         "hessian_eigenvalues": [float(v) for v in theory.eigenvalues],
         "contraction_per_step": theory.contraction(s.lr),
         "divergence_cause": divergence_cause(trainer) if s.status == DIVERGED else None,
+        "original": original_dict(trainer),
     }
     if s.tol is not None:  # theory's first epoch with gradient norm below tol (None: never)
         result["predicted_epochs"] = predicted_epochs(trainer)
     return _json_safe(result)
+
+
+def original_dict(trainer: Trainer) -> dict:
+    """The final line in x's units (w_x, b_x; `w`, `b` themselves for --scale none), and the
+    least-squares line of x (None when it is not unique)."""
+    s, x = trainer.state, trainer.x_stats
+    w_x, b_x = trainer.scaling.to_original(s.w, s.b)
+    best = {"w": x.w_opt, "b": x.b_opt} if x.unique else {"w": None, "b": None}
+    return {"w": w_x, "b": b_x, "optimum": best}
 
 
 def predicted_epochs(trainer: Trainer) -> int | None:
@@ -189,6 +199,7 @@ def write_report(trainer: Trainer, data: Dataset, config: TrainConfig) -> None:
         f"start w = {config.w0:g}, b = {config.b0:g}; lr = {config.lr:g}; "
         f"{config.epochs:,} epochs; h = {config.h:g}"
         + (f"; tol = {config.tol:g}" if config.tol else "")
+        + (f"; trained on {SCALED[config.scale]}" if config.scale != "none" else "")
     )
 
     def make_table(digits: int, tight: bool) -> Table:
@@ -217,6 +228,9 @@ def write_report(trainer: Trainer, data: Dataset, config: TrainConfig) -> None:
         f"{_largest_gap(rows[:, 5], rows[:, 7])} for b"
     )
     _print_summary(console, trainer)
+
+
+SCALED = {"center": "z = x - mean(x)", "standard": "z = (x - mean(x)) / std(x)"}
 
 
 def error_factor(lr: float, factor: float) -> str:
@@ -262,6 +276,14 @@ def _print_summary(console, trainer: Trainer) -> None:
             f"w* = {_fmt(opt.w)}   b* = {_fmt(opt.b)}   L* = {_fmt(opt.loss)}   "
             f"distance {_fmt(distance) if distance is not None else '-'}"
         )
+    if trainer.scaling.kind != "none":
+        sc, orig = trainer.scaling, original_dict(trainer)
+        grid.add_row("in x's units", f"w = {_fmt(orig['w'])}   b = {_fmt(orig['b'])}   "
+                     f"least squares in x: w = {_fmt(orig['optimum']['w'])}   "
+                     f"b = {_fmt(orig['optimum']['b'])}")
+        grid.add_row("scaling", f"mean(x) = {_fmt(sc.shift)}" + (
+            f", std(x) = {_fmt(sc.factor)}: w_x = w/std, b_x = b - w*mean/std"
+            if sc.kind == "standard" else ": w_x = w, b_x = b - w*mean"))
     grid.add_row(
         "theory",
         f"Hessian eigenvalues {lam_min:.6g} and {lam_max:.6g}; critical lr 2/lambda_max = "

@@ -65,7 +65,7 @@ def load_run(args: argparse.Namespace) -> tuple[Dataset, TrainConfig]:
     else:
         chosen = preset(args.preset or "seed")
         overrides = dict(w0=args.w0, b0=args.b0, lr=args.lr, epochs=args.epochs, h=args.h,
-                         tol=args.tol, grad=args.grad)
+                         tol=args.tol, grad=args.grad, scale=args.scale)
         return chosen.data, TrainConfig.from_preset(chosen, **overrides)
     require_unique_fit(data)
     base = preset("seed")
@@ -78,5 +78,6 @@ def load_run(args: argparse.Namespace) -> tuple[Dataset, TrainConfig]:
         h=base.h if args.h is None else args.h,
         tol=args.tol,
         grad="analytic" if args.grad is None else args.grad,
+        scale="none" if args.scale is None else args.scale,
     )
     return data, config

@@ -101,7 +101,7 @@ def session_document(trainer: Trainer, view: ViewSettings | None = None) -> dict
         "saved": datetime.now().astimezone().isoformat(timespec="seconds"),
         "data": {"source": _recipe(trainer.data), "name": trainer.data.name, "n": trainer.data.n,
                  "sha256": data_digest(trainer.data)},
-        "config": trainer.current_config().as_dict(),
+        "config": _config_doc(trainer.current_config()),
         "view": asdict(view or ViewSettings()),
         "state": {f.name: (_encode(v) if isinstance(v, float) else v)
                   for f in fields(TrainingState) for v in [getattr(state, f.name)]},
@@ -109,6 +109,15 @@ def session_document(trainer: Trainer, view: ViewSettings | None = None) -> dict
                     "recent": _rows(rows[len(rows) - n_recent:]),
                     "past": _rows(rows[: len(rows) - n_recent])},
     }
+
+
+def _config_doc(config: TrainConfig) -> dict:
+    """The config as saved: `scale` only when it is not none, so that a file of an unscaled
+    run is the one earlier versions wrote and read."""
+    doc = config.as_dict()
+    if doc["scale"] == "none":
+        del doc["scale"]
+    return doc
 
 
 def save_session(trainer: Trainer, view: ViewSettings | None = None,
@@ -147,7 +156,7 @@ def _get(doc: dict, key: str, kind: type, where: str):
 
 def _config(doc: dict) -> TrainConfig:
     names = {f.name for f in fields(TrainConfig)}
-    if set(doc) != names:
+    if set(doc) | {"scale"} != names:  # scale may be left out (none)
         raise _Damaged(f"config does not hold exactly the settings {', '.join(sorted(names))}")
     try:  # each value as the settings table takes it from a file, then the whole config
         for name, value in doc.items():

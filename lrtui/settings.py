@@ -26,6 +26,8 @@ from lrtui.errors import DataError
 MAX_SPEED = 100_000  # engine steps per frame while playing
 # Where each update's gradient can come from (see lrtui.engine.gradients).
 GRAD_SOURCES = ("analytic", "numeric", "autograd", "torch", "jax", "tensorflow")
+# What the run trains on: x itself, z = x - mean(x), or z = (x - mean(x)) / std(x).
+SCALES = ("none", "center", "standard")
 
 NUMBER, WHOLE, CHOICE, FLAG = "number", "whole", "choice", "flag"
 
@@ -59,6 +61,9 @@ TABLE: tuple[Setting, ...] = (
             aliases=("learning_rate", "rate"), example="0.037"),
     Setting("epochs", WHOLE, "the epoch budget", "run", low=1, aliases=("epoch",),
             example="2000"),
+    Setting("scale", CHOICE, "train on x, on x - mean(x) (center) or on (x - mean)/std "
+            "(standard); the run restarts from the same w, b in the new coordinates", "run",
+            choices=SCALES, example="standard"),
     Setting("reset", FLAG, "back to epoch 0 at the start (the settings are kept)", "run"),
     Setting("speed", WHOLE, "engine steps per frame while playing", "view", low=1,
             high=MAX_SPEED),
@@ -187,6 +192,7 @@ class Steerable(Protocol):
     @property
     def start(self) -> tuple[float, float]: ...
     def set_start(self, w0: float | None = None, b0: float | None = None) -> object: ...
+    def set_scale(self, scale: str) -> object: ...
     def reset(self) -> object: ...
     def set_grad(self, grad: str) -> object: ...
     def set_h(self, h: float) -> object: ...
@@ -196,9 +202,12 @@ class Steerable(Protocol):
 
 
 def apply_run(trainer: Steerable, values: dict[str, Any]) -> None:
-    """Apply checked run settings to a trainer, in one fixed order: a new start (w, b; the run
-    restarts there) or `reset`, then grad, h, tol, lr, epochs. Raises DataError if a value
-    does not fit the run (an epoch budget below the epochs already run, ...)."""
+    """Apply checked run settings to a trainer, in one fixed order: the scale (the run restarts
+    from its start, read in the new coordinates), a new start (w, b; the run restarts there)
+    or `reset`, then grad, h, tol, lr, epochs. Raises DataError if a value does not fit the
+    run (an epoch budget below the epochs already run, ...)."""
+    if "scale" in values:
+        trainer.set_scale(values["scale"])
     if "w" in values or "b" in values:
         trainer.set_start(values.get("w"), values.get("b"))
     elif values.get("reset"):

@@ -14,9 +14,10 @@
 
 A source is a function (w, b) -> (dw, db). The three frameworks are optional extras, imported
 only when their source is chosen, never at start-up. Compiling pays off at every size measured
-(bench/RESULTS.md: at N = 4, jit runs ~150x and tf.function ~3.5x faster than eager; at
-N = 10^5, 16x and 10x), so the JAX and TensorFlow sources compile; the compile happens in the
-first call, which `warm` makes before the source is used (the app calls it in a thread).
+(bench/RESULTS.md, bench/sources.py: at N = 4, jit runs 69-87x and tf.function 2.9-4.1x
+faster than eager; at N = 10^5, 13-18x and 2.5-3.8x), so the JAX and TensorFlow sources
+compile; the compile happens in the first call, which `warm` makes before the source is used
+(the app calls it in a thread).
 """
 
 from __future__ import annotations
@@ -239,7 +240,10 @@ class TensorFlowGradient:
         self.b = tf.Variable(0.0, dtype=tf.float64)
         scalar = tf.TensorSpec([], tf.float64)
 
-        @tf.function(input_signature=[scalar, scalar])  # type: ignore[untyped-decorator]
+        # autograph=False: nothing here needs Python control flow turned into graph ops, and
+        # AutoGraph reads the source to convert it (it warns on stderr when it cannot).
+        @tf.function(input_signature=[scalar, scalar],  # type: ignore[untyped-decorator]
+                     autograph=False)
         def gradients(w: Any, b: Any) -> Any:
             self.w.assign(w)
             self.b.assign(b)

@@ -33,9 +33,12 @@ class TrainConfig:
     h: float = 0.01
     tol: float | None = None  # stop (converged) when the gradient norm falls below tol
     grad: str = "analytic"  # the gradient source: one of gradients.GRAD_SOURCES
+    # What the run trains on (settings.SCALES): x, x - mean(x) or (x - mean(x)) / std(x).
+    # w0, b0 and the history's w, b are in those coordinates (see engine/scaling.py).
+    scale: str = "none"
 
     def __post_init__(self) -> None:
-        for name in ("w0", "b0", "lr", "epochs", "h", "tol", "grad"):
+        for name in ("w0", "b0", "lr", "epochs", "h", "tol", "grad", "scale"):
             value = getattr(self, name)
             if name == "tol" and value is None:
                 continue

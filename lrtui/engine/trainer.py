@@ -22,6 +22,7 @@ from lrtui.engine.data import Dataset
 from lrtui.engine.gradients import SOURCES, GradientFn, make_gradient
 from lrtui.engine.history import History
 from lrtui.engine.optim import RULE
+from lrtui.engine.scaling import scaled
 from lrtui.engine.state import (
     COLUMNS,
     CONVERGED,
@@ -49,23 +50,23 @@ class Trainer:
     """Runs gradient descent on one dataset and keeps the current `TrainingState`.
 
     Each step costs O(1): the loss and gradients come from `SufficientStats`, so a run of
-    10^6 points steps as fast as one of 4.
+    10^6 points steps as fast as one of 4. `data` and `x_stats` are the data as given; the
+    run trains on `train_data` (z, see scaling.py; `data` itself when the scale is none),
+    and `stats`, `theory`, the state and the history are z's.
     """
 
     def __init__(self, data: Dataset, config: TrainConfig) -> None:
         self.data = data
         self.config = config
-        self.stats = SufficientStats.from_data(data)
+        self.x_stats = SufficientStats.from_data(data)
+        check_numbers(data.name, self.x_stats)
+        self.scaling, self.train_data, self.stats = scaled(config.scale, data, self.x_stats)
         self.theory = Theory(self.stats)
         self.history = History()
-        self._lr = config.lr
-        self._h = config.h
-        self._tol = config.tol
-        self._epochs = int(config.epochs)
+        self._lr, self._h, self._tol = config.lr, config.h, config.tol
+        self._epochs, self._grad = int(config.epochs), config.grad
         self._start = (float(config.w0), float(config.b0))
-        self._grad = config.grad
         self._gradient = self._make_gradient(config.grad, config.h)  # None: analytic, inline
-        check_numbers(self.data.name, self.stats)
         check_start(self.stats, *self._start, self._h)
         self.reset()
 
@@ -84,10 +85,11 @@ class Trainer:
         return self._grad
 
     def current_config(self) -> TrainConfig:
-        """The run's settings as they are now (the start, lr, h, tol, epoch budget and
-        gradient source can change after the run began): what an export should reproduce."""
+        """The run's settings as they are now (the start, lr, h, tol, epoch budget, gradient
+        source and scale can change after the run began): what an export should reproduce."""
         return TrainConfig(w0=self._start[0], b0=self._start[1], lr=self._lr,
-                           epochs=self._epochs, h=self._h, tol=self._tol, grad=self._grad)
+                           epochs=self._epochs, h=self._h, tol=self._tol, grad=self._grad,
+                           scale=self.scaling.kind)
 
     @property
     def divergence_bound(self) -> float:
@@ -122,10 +124,10 @@ class Trainer:
         recent record is the current state). Without records the run restarts at epoch 0.
         Stepping on from here gives the same numbers as a run that never stopped. Raises
         DataError if the start is unusable or the records do not fit."""
-        gradient = self._make_gradient(config.grad, config.h)
-        check_start(self.stats, float(config.w0), float(config.b0), config.h)
         if recent is not None and not np.all(np.asarray(recent)[-1:, 0] <= config.epochs):
             raise DataError("the saved records go beyond the epoch budget")
+        gradient = self._rescale(config.scale, config.grad, config.h,
+                                 (float(config.w0), float(config.b0)))
         self._lr, self._h, self._tol = config.lr, config.h, config.tol
         self._epochs = int(config.epochs)
         self._start = (float(config.w0), float(config.b0))
@@ -147,6 +149,11 @@ class Trainer:
         b = self._start[1] if b0 is None else settings.check("b", b0)
         check_start(self.stats, w, b, self._h)
         self._start = (w, b)
+        return self.reset()
+
+    def set_scale(self, scale: str) -> TrainingState:
+        """Train on another scale (settings.SCALES); the run restarts from (w0, b0) in z's."""
+        self._gradient = self._rescale(scale, self._grad, self._h, self._start)
         return self.reset()
 
     def set_lr(self, lr: float) -> TrainingState:
@@ -272,7 +279,24 @@ class Trainer:
         return rows, stopped
 
     def _make_gradient(self, grad: str, h: float) -> GradientFn | None:
-        return make_gradient(grad, self.data, self.stats, h)
+        return make_gradient(grad, self.train_data, self.stats, h)
+
+    def _rescale(self, scale: str, grad: str, h: float,
+                 start: tuple[float, float]) -> GradientFn | None:
+        """Train on `scale`'s data (the same objects if it is the current one); returns the
+        gradient source `grad` on it, once the start is checked. On DataError, no change."""
+        old = self.scaling, self.train_data, self.stats, self.theory
+        try:
+            if scale != self.scaling.kind:
+                self.scaling, self.train_data, self.stats = scaled(scale, self.data,
+                                                                   self.x_stats)
+                self.theory = Theory(self.stats)
+            gradient = self._make_gradient(grad, h)
+            check_start(self.stats, *start, h)
+        except DataError:
+            self.scaling, self.train_data, self.stats, self.theory = old
+            raise
+        return gradient
 
     def _regrade(self, rows: np.ndarray) -> None:
         """Put the gradient source's dw, db into these records (in place); analytic ones

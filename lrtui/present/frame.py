@@ -21,6 +21,7 @@ from lrtui.engine.autograd import Node, loss_graph
 from lrtui.engine.data import Dataset
 from lrtui.engine.ladder import nice_step
 from lrtui.engine.optim import RULE
+from lrtui.engine.scaling import Scaling
 from lrtui.engine.state import TrainingState
 from lrtui.engine.stats import SufficientStats
 from lrtui.engine.theory import Theory
@@ -42,17 +43,32 @@ _T = TypeVar("_T")
 
 @dataclass(frozen=True, eq=False)
 class Run:
-    """What stays the same for a whole run: the data, its statistics and theory, and the
-    bounded sample of points the fit view draws. Made once per app."""
+    """What stays the same for a whole run: the data it trains on (z: x itself, or x
+    centred or standardised, see engine/scaling.py), z's statistics and theory, the scaling,
+    and the bounded sample of the points (in x) the fit view draws. Made once per app, and
+    again when the run's scale changes (`following`)."""
 
     data: Dataset
     stats: SufficientStats
     theory: Theory
     fit_sample: tuple[np.ndarray, np.ndarray]
+    scaling: Scaling = Scaling("none", 0.0, 1.0)
 
     @classmethod
     def of(cls, trainer: Trainer) -> Run:
-        return cls(trainer.data, trainer.stats, trainer.theory, scenes.fit_sample(trainer.data))
+        return cls(trainer.train_data, trainer.stats, trainer.theory,
+                   scenes.fit_sample(trainer.data), trainer.scaling)
+
+    def following(self, trainer: Trainer) -> Run:
+        """This run, or (once its scale changed) one made for the trainer as it is now,
+        kept here so that each later frame finds it."""
+        if self.theory is trainer.theory:
+            return self
+        latest: Run | None = self.__dict__.get("_latest")
+        if latest is None or latest.theory is not trainer.theory:
+            latest = Run.of(trainer)
+            object.__setattr__(self, "_latest", latest)
+        return latest
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,6 +86,7 @@ class Frame:
 
     @classmethod
     def of(cls, run: Run, trainer: Trainer, view: ViewSettings, playing: bool) -> Frame:
+        run = run.following(trainer)
         history = trainer.history
         path = (history.column("w"), history.column("b")) if view.map else None
         return cls(run, trainer.state, view, playing, trainer.start, trainer.divergence_bound,
@@ -171,4 +188,4 @@ class Frame:
 
     def fit_scene(self) -> scenes.FitScene:
         return self._cached(("fit",), lambda: scenes.fit_scene(
-            self.run.fit_sample, self.run.theory, self.state))
+            self.run.fit_sample, self.run.theory, self.state, self.run.scaling))

@@ -13,6 +13,7 @@ import numpy as np
 
 from lrtui.engine.data import Dataset
 from lrtui.engine.ladder import nice_step
+from lrtui.engine.scaling import Scaling
 from lrtui.engine.state import TrainingState
 from lrtui.engine.theory import Tangent, Theory
 
@@ -206,8 +207,12 @@ def fit_sample(data: Dataset, limit: int = MAX_FIT_POINTS) -> tuple[np.ndarray, 
 
 
 def fit_scene(
-    sample: tuple[np.ndarray, np.ndarray], theory: Theory, state: TrainingState
+    sample: tuple[np.ndarray, np.ndarray], theory: Theory, state: TrainingState,
+    scaling: Scaling | None = None,
 ) -> FitScene:
+    """The points in x, and the current and least-squares lines in x's units: a run that
+    trains on a scaled z (`scaling`) has its (w, b) turned into (w_x, b_x) first."""
+    to_x = scaling.to_original if scaling is not None else (lambda w, b: (w, b))
     x, y = sample
     lo, hi = float(x.min()), float(x.max())
     if lo == hi:
@@ -217,9 +222,11 @@ def fit_scene(
     ylim = padded(ylo, yhi, 0.25)
     box = (lo, hi, *ylim)
     with np.errstate(all="ignore"):
-        line = clip_segment(line_x, line_x * state.w + state.b, box)
+        w, b = to_x(state.w, state.b)
+        line = clip_segment(line_x, line_x * w + b, box)
     opt = theory.optimum
     best = None
     if opt.w is not None and opt.b is not None:  # both None together (w* not unique)
-        best = clip_segment(line_x, line_x * opt.w + opt.b, box)
+        w, b = to_x(opt.w, opt.b)
+        best = clip_segment(line_x, line_x * w + b, box)
     return FitScene(x, y, line, best, (lo, hi), ylim)

@@ -48,10 +48,10 @@ def export_code(trainer: Trainer, to: str = "numpy") -> tuple[str, str]:
     TensorFlow (`lrtui export --to` writes the same)."""
     from lrtui.export import script
 
-    text = script(trainer.data, trainer.current_config(), to)
     needs = "" if to == "numpy" else f"; it needs {LANGUAGES[to]}"
-    return _write(f"{LANGUAGES[to]} script",
-                  lambda: write_atomic(timestamped_path("lrtui-run", ".py"), text),
+    return _write(f"{LANGUAGES[to]} script",  # script() refuses a scaled run (DataError)
+                  lambda: write_atomic(timestamped_path("lrtui-run", ".py"),
+                                       script(trainer.data, trainer.current_config(), to)),
                   f" (run it with python{needs})")
 
 

@@ -22,7 +22,7 @@ def load_first(app: LrtuiApp, values: dict[str, Any]) -> bool:
     """When `values` choose a framework source not loaded yet: load it in a thread, then apply
     `values` (returns True); otherwise False, and the caller applies them now."""
     name = values.get("grad")
-    if name not in gradients.FRAMEWORKS or gradients.is_warm(name, app.data):
+    if name not in gradients.FRAMEWORKS or gradients.is_warm(name, app.trainer.train_data):
         return False
     label = gradients.FRAMEWORKS[name].label
     app.message.show(f"loading {label} for --grad {name}: the first time takes a few "
@@ -31,7 +31,7 @@ def load_first(app: LrtuiApp, values: dict[str, Any]) -> bool:
 
     def work() -> None:
         try:
-            gradients.warm(name, app.data, state.w, state.b)
+            gradients.warm(name, app.trainer.train_data, state.w, state.b)
         except DataError as exc:
             app.call_from_thread(app.message.show, str(exc), "error")
             return
@@ -52,7 +52,7 @@ def preload(app: LrtuiApp, names: Iterable[object]) -> None:
     def work() -> None:
         for name in wanted:
             try:
-                gradients.warm(name, app.data, state.w, state.b)
+                gradients.warm(name, app.trainer.train_data, state.w, state.b)
             except DataError:
                 pass  # the stage says so when it begins
 

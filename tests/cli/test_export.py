@@ -81,7 +81,8 @@ def run_script(text: str, tmp_path: Path, *, matplotlib: bool = False) -> dict:
     values = dict(re.findall(r"^(w|b|loss) = (\S+)$", out, re.M))
     epochs = re.search(r"^epochs run: (\d+)$", out, re.M)
     assert set(values) == {"w", "b", "loss"} and epochs, out
-    stop = out.splitlines()[-5]
+    lines = out.splitlines()
+    stop = lines[lines.index(f"epochs run: {epochs.group(1)}") - 1]
     return dict(w=float(values["w"]), b=float(values["b"]), loss=float(values["loss"]),
                 epochs_run=int(epochs.group(1)), stop=stop, stdout=out)
 
@@ -105,6 +106,12 @@ def assert_same_result(got: dict, data: Dataset, config: TrainConfig) -> None:
     t = Trainer(data, config)
     state = t.run()
     assert got["epochs_run"] == state.epoch, (got, state)
+    in_x = re.search(r"^in x's units: w = (\S+) b = (\S+)$", got["stdout"], re.M)
+    assert (in_x is None) == (config.scale == "none"), got["stdout"]
+    if in_x is not None:  # a scaled run also gives its line in x's units
+        w_x, b_x = t.scaling.to_original(state.w, state.b)
+        assert math.isclose(float(in_x.group(1)), w_x, rel_tol=1e-9), (in_x, w_x)
+        assert math.isclose(float(in_x.group(2)), b_x, rel_tol=1e-9), (in_x, b_x)
     e = residual_rounding(data, config.w0, config.b0)
     drift = config.epochs * config.lr * 2 * (float(np.max(np.abs(data.x))) + 1) * e
     for key in ("w", "b"):
@@ -161,8 +168,16 @@ CASES = {
                                 TrainConfig(w0=0.0, b0=0.0, lr=0.02, epochs=400)),
     "csv quoted": lambda tmp: (load_csv(csv_file(tmp, 1200, quoted=True), "1", "2"),
                                TrainConfig(w0=0.0, b0=0.0, lr=0.02, epochs=400)),
+    # --scale: the script trains on z made with lrtui's mean and std
+    "csv loadtxt, standard": lambda tmp: (load_csv(csv_file(tmp, 1500), "height", "weight"),
+                                          TrainConfig(w0=0.0, b0=0.0, lr=0.3, epochs=60,
+                                                      scale="standard")),
+    "synthetic inline, center, tol": lambda tmp: (
+        synthetic(200, slope=-1.5, intercept=40.0, noise=0.7, seed=9),
+        TrainConfig(w0=3.0, b0=-2.0, lr=0.3, epochs=500, tol=1e-6, scale="center")),
 }
-TORCH_CASES = ["seed", "tutorial, tol", "synthetic recipe", "csv loadtxt"]
+TORCH_CASES = ["seed", "tutorial, tol", "synthetic recipe", "csv loadtxt",
+               "csv loadtxt, standard"]
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -31,6 +31,7 @@ FRAMEWORK_CASES = {
     "seed, diverged": "diverged",
     "synthetic recipe": "running",
     "csv loadtxt": "running",
+    "csv loadtxt, standard": "running",
 }
 # JAX's scripts start quickly: a few more of them (the csv module's reading, --grad autograd).
 JAX_CASES = [*FRAMEWORK_CASES, "csv quoted", "synthetic recipe, no noise"]

@@ -42,7 +42,10 @@ def test_train_json_runs_the_chosen_source(grad):
 def test_default_source_is_analytic_and_the_json_keeps_its_keys():
     doc = strict_json(run_lrtui("train", "--json", "--epochs", "3").stdout)
     assert doc["config"]["grad"] == "analytic"
-    assert list(doc["config"]) == ["data", "w0", "b0", "lr", "epochs", "h", "tol", "grad"]
+    # keys are only ever added (scale came after grad), in this order
+    assert list(doc["config"]) == ["data", "w0", "b0", "lr", "epochs", "h", "tol", "grad",
+                                   "scale"]
+    assert doc["config"]["scale"] == "none"
     assert list(doc["history"][0]) == list(COLUMNS)
 
 

@@ -90,11 +90,33 @@ class NumberPanel(Grid):
 
 
 class ParametersView(NumberPanel):
-    """epoch, w, b, lr, loss and status, next to the optimum and the critical rate."""
+    """epoch, w, b, lr, loss and status, next to the optimum and the critical rate; for a
+    run on scaled x (--scale center or standard) one more row, the line in x's units."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.border_title = "parameters"
+        self._scale = "none"
+
+    def compose(self) -> ComposeResult:
+        cells = list(super().compose())
+        for widget in cells[-4:]:  # the row in x's units: shown only for a scaled run
+            widget.add_class("in-x")
+            widget.display = False
+        yield from cells
+
+    def _show_scale(self, frame: Frame) -> None:
+        scaling, state = frame.run.scaling, frame.state
+        if scaling.kind != self._scale:
+            self._scale = scaling.kind
+            for widget in self.query(".in-x"):
+                widget.display = scaling.kind != "none"
+            self.border_title = ("parameters" if scaling.kind == "none"
+                                 else f"parameters · scale {scaling.kind}")
+        if scaling.kind != "none":
+            w_x, b_x = scaling.to_original(state.w, state.b)
+            self.set("w_x", w_x)
+            self.set("b_x", b_x)
 
     def cells(self) -> list[str]:
         return [
@@ -122,6 +144,10 @@ class ParametersView(NumberPanel):
             "=speed",
             "distance",
             "=distance",
+            "w in x",
+            "=w_x",
+            "b in x",
+            "=b_x",
         ]
 
     def show(self, frame: Frame) -> None:
@@ -141,6 +167,7 @@ class ParametersView(NumberPanel):
         self.set("critical", theory.critical_lr)
         self.set("speed", f"{frame.view.speed:,}/frame")
         self.set("distance", theory.distance(state.w, state.b))
+        self._show_scale(frame)
         subtitle = prediction_words(frame)
         if self.border_subtitle != subtitle:  # setting it repaints the whole panel
             self.border_subtitle = subtitle
