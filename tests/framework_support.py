@@ -23,7 +23,7 @@ from types import ModuleType
 
 import pytest
 
-from lrtui.engine.gradients import FRAMEWORKS, import_framework
+from lrtui.engine.gradients import FRAMEWORKS, import_framework, missing_message
 from lrtui.errors import DataError
 
 REQUIRE_ALL = "LRTUI_REQUIRE_FRAMEWORKS"
@@ -42,7 +42,7 @@ def _load(name: str) -> tuple[ModuleType | None, str]:
             raise ImportError(
                 f"{REQUIRE_ALL} is set, so the tests that need {f.label} must run, but it "
                 f"cannot be imported: {exc}. Install it ({f.pin}) or unset the variable.") from exc
-        if "(" in str(exc):  # installed, but failing to load: say how
+        if str(exc) != missing_message(name):  # installed, but failing to load: say how
             reason = f"{reason}; here it fails: {exc}"
         return None, reason
 
