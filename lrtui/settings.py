@@ -74,6 +74,7 @@ TABLE: tuple[Setting, ...] = (
             "view"),
     Setting("map", FLAG, "the loss map L(w, b) in place of the tangent and fit plots",
             "view"),
+    Setting("sweep", FLAG, "the learning-rate sweep in place of the plots", "view"),
     Setting("follow", FLAG, "the L(w) view narrows around w near the optimum (off: the "
             "whole path)", "view"),
 )

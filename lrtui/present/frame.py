@@ -11,7 +11,7 @@ computes no scene.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -36,6 +36,7 @@ from lrtui.present.formulas import (
 )
 from lrtui.present.landscape import MapScene, map_scene
 from lrtui.present.status import status_message, status_word
+from lrtui.present.sweep_scene import SweepScene, sweep_scene
 from lrtui.present.view import ViewSettings
 
 _T = TypeVar("_T")
@@ -53,6 +54,7 @@ class Run:
     theory: Theory
     fit_sample: tuple[np.ndarray, np.ndarray]
     scaling: Scaling = Scaling("none", 0.0, 1.0)
+    sweeps: dict[Any, SweepScene] = field(default_factory=dict, repr=False)  # by settings
 
     @classmethod
     def of(cls, trainer: Trainer) -> Run:
@@ -82,6 +84,7 @@ class Frame:
     epochs: np.ndarray  # the kept history's epochs and losses, as they were at this publish
     losses: np.ndarray
     path: tuple[np.ndarray, np.ndarray] | None = None  # the kept (w, b) history, for the map
+    sweep: SweepScene | None = None  # the learning-rate sweep, while the view shows it
     _scenes: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -89,8 +92,15 @@ class Frame:
         run = run.following(trainer)
         history = trainer.history
         path = (history.column("w"), history.column("b")) if view.map else None
+        swept = None
+        if view.sweep:  # remade only when the start, budget, tol or scale change
+            key = replace(trainer.current_config(), lr=1.0, grad="analytic")
+            if key not in run.sweeps:
+                run.sweeps.clear()
+                run.sweeps[key] = sweep_scene(trainer)
+            swept = run.sweeps[key]
         return cls(run, trainer.state, view, playing, trainer.start, trainer.divergence_bound,
-                   history.column("epoch"), history.column("loss"), path)
+                   history.column("epoch"), history.column("loss"), path, swept)
 
     # -- numbers -------------------------------------------------------------------------
 

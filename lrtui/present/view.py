@@ -18,6 +18,7 @@ class ViewSettings:
     formulas: bool = False  # the formulas in place of the gradients panel
     graph: bool = False  # the computation graph in place of the tangent and fit plots
     map: bool = False  # the loss map L(w, b) in their place (map and graph exclude each other)
+    sweep: bool = False  # the learning-rate sweep in place of all three plots
     follow: bool = True  # the L(w) window narrows around the current w near the optimum
 
     def toggled(self, name: str) -> ViewSettings:
@@ -25,10 +26,12 @@ class ViewSettings:
         return self.changed(**{name: not getattr(self, name)})
 
     def changed(self, **changes: object) -> ViewSettings:
-        """The settings with `changes` made; turning the map or the graph on turns the other
-        off (both take the place of the tangent and fit plots)."""
-        if changes.get("map") is True:
-            changes.setdefault("graph", False)
-        elif changes.get("graph") is True:
-            changes.setdefault("map", False)
+        """The settings with `changes` made; turning the map, the graph or the sweep on turns
+        the others off (each takes the place of plots)."""
+        for name in ("map", "graph", "sweep"):  # one of them at a time
+            if changes.get(name) is True:
+                for other in ("map", "graph", "sweep"):
+                    if other != name:
+                        changes.setdefault(other, False)
+                break
         return replace(self, **changes)  # type: ignore[arg-type]

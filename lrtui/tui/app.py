@@ -39,7 +39,7 @@ from lrtui.tui.views.formula import FormulaView
 from lrtui.tui.views.graph import GraphView
 from lrtui.tui.views.landscape import MapView
 from lrtui.tui.views.numbers import GradientsView, ParametersView
-from lrtui.tui.views.plots import FitView, LossHistoryView, StatePlot, TangentView
+from lrtui.tui.views.plots import FitView, LossHistoryView, StatePlot, SweepView, TangentView
 from lrtui.tui.widgets import MainScreen, MessageBar, TooSmall
 
 MIN_SIZE = (60, 18)  # below this the app asks for a larger terminal
@@ -95,8 +95,9 @@ class LrtuiApp(App[None]):
                 self.fit_view = FitView(ascii_only=ascii_only, id="fit-plot")
                 self.graph_view = GraphView(ascii_only=ascii_only, id="graph")
                 self.map_view = MapView(ascii_only=ascii_only, id="map")
+                self.sweep_view = SweepView(ascii_only=ascii_only, id="sweep")
                 yield from (self.loss_view, self.tangent_view, self.fit_view, self.graph_view,
-                            self.map_view)
+                            self.map_view, self.sweep_view)
         self.message = MessageBar(id="message")
         self.prompt_bar = PromptBar(id="prompt")
         self.too_small = TooSmall("", id="too-small")
@@ -125,7 +126,10 @@ class LrtuiApp(App[None]):
 
     @property
     def plots(self) -> tuple[StatePlot | GraphView | MapView, ...]:
-        """The views drawn at the plot rate; the graph or the map takes the place of two."""
+        """The views drawn at the plot rate; the graph or the map takes the place of two, the
+        sweep of all three."""
+        if self.view.sweep:
+            return (self.sweep_view,)
         if self.view.graph or self.view.map:
             return (self.loss_view, self.graph_view if self.view.graph else self.map_view)
         return (self.loss_view, self.tangent_view, self.fit_view)
@@ -166,7 +170,7 @@ class LrtuiApp(App[None]):
         if self._lrtui_ready:
             main = self.screen_stack[0]  # set_class returns the node
             main.set_class(view.formulas, "-formula").set_class(view.graph, "-graph")
-            main.set_class(view.map, "-map")
+            main.set_class(view.map, "-map").set_class(view.sweep, "-sweep")
             self._publish()
 
     def watch_playing(self) -> None:
@@ -284,7 +288,8 @@ class LrtuiApp(App[None]):
 
     def action_zoom(self) -> None:
         panels = (self.parameters, self.gradients, self.formula_view, self.loss_view,
-                  self.tangent_view, self.fit_view, self.graph_view, self.map_view)
+                  self.tangent_view, self.fit_view, self.graph_view, self.map_view,
+                  self.sweep_view)
         self.screen_stack[0].toggle_zoom(panels, self.loss_view)  # type: ignore[attr-defined]
 
     def action_help(self) -> None:

@@ -24,6 +24,7 @@ KEYS: list[BindingType] = [
     Binding("f", "toggle_view('formulas')", "formulas", show=False),
     Binding("g", "toggle_view('graph')", "graph", show=False),
     Binding("c", "toggle_view('map')", "loss map", show=False),
+    Binding("v", "toggle_view('sweep')", "lr sweep", show=False),
     Binding("x", "write('script')", "export code", show=False),
     Binding("ctrl+s", "write('session')", "save", show=False),
     Binding("e", "write('history')", "export CSV", show=False),

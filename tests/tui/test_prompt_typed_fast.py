@@ -66,4 +66,4 @@ def test_one_write_to_a_real_terminal(tmp_path):
     assert doc["config"]["lr"] == 0.5
     assert doc["state"]["epoch"] == 0
     assert doc["view"] == {"speed": 1, "log": False, "tangents": False, "formulas": False,
-                           "graph": False, "map": False, "follow": True}
+                           "graph": False, "map": False, "sweep": False, "follow": True}
