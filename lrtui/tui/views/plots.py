@@ -314,7 +314,8 @@ class SweepView(StatePlot):
 
     def subtitle(self, frame: Frame) -> str:
         return self.longest_fitting([
-            "● converged  x diverged  o budget · red: critical, green: best, orange: now · v: back",
+            f"{self.point_marker} converged  * out of epochs  x diverged · red critical, "
+            "green best, orange now · v: back",
             "red critical · green best · orange now · v: back", "v: back"])
 
     def draw(self, frame: Frame) -> None:
@@ -330,7 +331,7 @@ class SweepView(StatePlot):
                      marker=self.line_marker, color="white")
         top = float(max(scene.budget, 1))
         for kind, marker, color in (("converged", self.point_marker, "cyan"),
-                                    ("budget", "o", "yellow"), ("diverged", "x", "red")):
+                                    ("budget", "*", "yellow"), ("diverged", "x", "red")):
             xs, ys = scene.points(kind)
             if xs:
                 ys = [top] * len(ys) if kind == "diverged" else [max(y, 1.0) for y in ys]
