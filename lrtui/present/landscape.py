@@ -136,7 +136,8 @@ def map_scene(theory: Theory, state: TrainingState, start: tuple[float, float],
     dw = cw[None, :] - opt.w
     db = cb[:, None] - opt.b
     mean_x2 = s.sxx_n + s.x_mean * s.x_mean
-    gap = dw * dw * mean_x2 + 2.0 * dw * db * s.x_mean + db * db
+    with np.errstate(all="ignore"):  # a diverged run's window can overflow: no contours there
+        gap = dw * dw * mean_x2 + 2.0 * dw * db * s.x_mean + db * db
     levels = _levels(gap)
     band = np.searchsorted(np.array(levels), gap)  # 0: inside the innermost level
     chars = [[" "] * cols for _ in range(rows)]
@@ -183,10 +184,10 @@ def _levels(gap: np.ndarray) -> list[float]:
     """Up to LEVELS values of L - L*, evenly spaced in log10 (a whole number of decades
     apart, or half decades), from just above the window's lowest value to below its
     highest."""
-    positive = gap[gap > 0]
+    positive = gap[(gap > 0) & np.isfinite(gap)]
     if positive.size == 0:
         return [1.0]
-    lo, hi = math.log10(float(positive.min())), math.log10(float(gap.max()))
+    lo, hi = math.log10(float(positive.min())), math.log10(float(positive.max()))
     decades = max(hi - lo, 1e-9)
     step = 0.5 if decades <= 0.5 * LEVELS else float(math.ceil(decades / LEVELS))
     top = math.floor(hi / step) * step

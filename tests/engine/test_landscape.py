@@ -141,3 +141,19 @@ def test_the_map_costs_the_same_at_any_size():
     finally:
         landscape.np.mean = real
     assert sc is not None and called == []
+
+
+@pytest.mark.parametrize("lr", [1.0, 1e300])
+def test_a_diverged_run_has_a_map_without_warnings(lr):
+    """Far past the critical rate the window spans ~1e301: L - L* overflows there, which
+    draws no contour and raises no floating-point warning."""
+    import warnings
+
+    p = preset("seed")
+    t, path = trained(p.data, TrainConfig.from_preset(p, lr=lr), 500)
+    assert t.state.status == "diverged"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sc = scene_of(t, path)
+    assert sc is not None and all(np.isfinite(sc.levels))
+    assert sum(row.count("S") for row in map(''.join, sc.chars)) == 1
