@@ -48,6 +48,7 @@ import timeit
 from pathlib import Path
 
 import numpy as np
+from results import write_block  # bench/results.py: one writer of RESULTS.md blocks
 
 from lrtui.engine import TrainConfig, Trainer, preset
 from lrtui.engine.data import synthetic
@@ -540,21 +541,8 @@ def main() -> int:
 
 
 def write_results(text: str) -> None:
-    """Replace this script's block in bench/RESULTS.md, keeping everything else in the file
-    (other benchmarks write their own blocks there, and the notes around them are by hand)."""
-    block = f"{BEGIN}\n{text}\n{END}"
-    old = RESULTS.read_text() if RESULTS.exists() else ""  # re-read right before writing
-    if BEGIN in old and END in old:
-        head, rest = old.split(BEGIN, 1)
-        new = head + block + rest.split(END, 1)[1]
-    elif HEADING in old:
-        head, rest = old.split(HEADING, 1)
-        new = head + HEADING + "\n\n" + block + "\n" + rest
-    else:
-        new = (old or "# Benchmarks\n").rstrip("\n") + f"\n\n{HEADING}\n\n{block}\n"
-    tmp = RESULTS.with_suffix(".md.engine-tmp")
-    tmp.write_text(new)
-    os.replace(tmp, RESULTS)
+    """This script's block in bench/RESULTS.md."""
+    write_block(RESULTS, BEGIN, END, HEADING, text + "\n", ".md.engine-tmp")
 
 
 if __name__ == "__main__":

@@ -72,6 +72,7 @@ from engine import (  # bench/engine.py: the same timing and environment handlin
     reexec_without_openblas_env,
     table,
 )
+from results import write_block  # bench/results.py: one writer of RESULTS.md blocks
 
 from lrtui.engine import TrainConfig, Trainer, preset, synthetic
 from lrtui.engine.data import Dataset
@@ -731,19 +732,7 @@ def build_report(src: dict, imports: dict, contention: dict, eager: dict, start:
 
 def write_results(text: str) -> None:
     """Replace this script's block in bench/RESULTS.md, keeping everything else in the file."""
-    block = f"{BEGIN}\n{text}{END}"
-    old = RESULTS.read_text() if RESULTS.exists() else ""  # re-read right before writing
-    if BEGIN in old and END in old:
-        head, rest = old.split(BEGIN, 1)
-        new = head + block + rest.split(END, 1)[1]
-    elif HEADING in old:
-        head, rest = old.split(HEADING, 1)
-        new = head + HEADING + "\n\n" + block + "\n" + rest
-    else:
-        new = (old or "# Benchmarks\n").rstrip("\n") + f"\n\n{HEADING}\n\n{block}\n"
-    tmp = RESULTS.with_suffix(".md.sources-tmp")
-    tmp.write_text(new)
-    os.replace(tmp, RESULTS)
+    write_block(RESULTS, BEGIN, END, HEADING, text, ".md.sources-tmp")
 
 
 def main() -> int:

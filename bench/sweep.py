@@ -37,6 +37,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from results import write_block  # bench/results.py: one writer of RESULTS.md blocks
 
 from lrtui import sweep
 from lrtui.engine import TrainConfig, Trainer, preset
@@ -193,19 +194,7 @@ def main() -> int:
 
 def write_results(text: str) -> None:
     """Replace this script's block in bench/RESULTS.md, keeping everything else in the file."""
-    block = f"{BEGIN}\n{text}{END}"
-    old = RESULTS.read_text() if RESULTS.exists() else ""  # re-read right before writing
-    if BEGIN in old and END in old:
-        head, rest = old.split(BEGIN, 1)
-        new = head + block + rest.split(END, 1)[1]
-    elif HEADING in old:
-        head, rest = old.split(HEADING, 1)
-        new = head + HEADING + "\n\n" + block + "\n" + rest
-    else:
-        new = (old or "# Benchmarks\n").rstrip("\n") + f"\n\n{HEADING}\n\n{block}\n"
-    tmp = RESULTS.with_suffix(".md.sweep-tmp")
-    tmp.write_text(new)
-    os.replace(tmp, RESULTS)
+    write_block(RESULTS, BEGIN, END, HEADING, text, ".md.sweep-tmp")
 
 
 if __name__ == "__main__":

@@ -61,6 +61,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from results import write_block  # bench/results.py: one writer of RESULTS.md blocks
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
 COLS, ROWS = 100, 30
@@ -796,21 +798,7 @@ HEADING = "## UI (bench/ui.py)"
 
 
 def write_results(body: str) -> None:
-    block = f"{BEGIN}\n{body}\n{END}"
-    text = RESULTS.read_text() if RESULTS.exists() else ""  # re-read right before writing
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + block + rest.split(END, 1)[1]
-    elif HEADING in text:
-        head, rest = text.split(HEADING, 1)
-        text = head + HEADING + "\n\n" + block + "\n" + rest
-    else:
-        if not text:
-            text = "# Benchmarks\n"
-        text = text.rstrip("\n") + f"\n\n{HEADING}\n\n{block}\n"
-    tmp = RESULTS.with_suffix(".md.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, RESULTS)
+    write_block(RESULTS, BEGIN, END, HEADING, body + "\n", ".md.tmp")
 
 
 def main() -> int:
