@@ -167,8 +167,7 @@ def warm(name: str, data: Dataset, w: float, b: float) -> None:
     """Import a framework source's module, build the source and call it once (compiling it), so
     that choosing it next is quick. Safe in a worker thread; raises DataError like
     make_gradient."""
-    name = settings.check("grad", name)
-    if SOURCES[name].per_point and name != "autograd":
+    if settings.check("grad", name) in FRAMEWORKS:
         _built(name, data)(w, b)
 
 
