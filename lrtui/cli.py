@@ -14,6 +14,7 @@ import os
 import re
 import shlex
 import sys
+from functools import partial
 from typing import NoReturn, Sequence
 
 from lrtui import __version__, settings
@@ -178,6 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help='print one JSON document {"config", "history", "result"}')
     train.add_argument("--every", metavar="K", type=_count, default=None,
                        help="--json keeps every K-th record plus the first and last (default 1)")
+    train.add_argument("--gap", metavar="G", type=partial(_number, positive=True), default=None,
+                       help="also report the first epoch with L - L* below G, next to "
+                       "theory's prediction of it")
     sweep_mod.add_command(commands, add_run_options)
     export = commands.add_parser(
         "export",
@@ -302,7 +306,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return EXIT_OUTPUT
             try:
                 code = (sweep_mod.run(args, trainer, sys.stdout) if args.command == "sweep"
-                        else train(trainer, json_output=args.json, every=args.every or 1))
+                        else train(trainer, json_output=args.json, every=args.every or 1,
+                              gap=args.gap))
                 sys.stdout.flush()
             except BrokenPipeError:
                 raise

@@ -58,6 +58,7 @@ def result_dict(trainer: Trainer) -> dict:
         "critical_lr": theory.critical_lr,
         "best_lr": theory.best_lr,
         "hessian_eigenvalues": [float(v) for v in theory.eigenvalues],
+        "condition_number": theory.condition_number,
         "contraction_per_step": theory.contraction(s.lr),
         "divergence_cause": divergence_cause(trainer) if s.status == DIVERGED else None,
         "original": original_dict(trainer),
@@ -65,6 +66,30 @@ def result_dict(trainer: Trainer) -> dict:
     if s.tol is not None:  # theory's first epoch with gradient norm below tol (None: never)
         result["predicted_epochs"] = predicted_epochs(trainer)
     return _json_safe(result)
+
+
+class GapWatch:
+    """A sink that notes the first epoch whose L - L* is below `gap` (for --gap), next to
+    theory's prediction of it."""
+
+    def __init__(self, trainer: Trainer, gap: float) -> None:
+        self.trainer, self.gap = trainer, gap
+        self.epoch: int | None = None
+        self.see(trainer.history.rows())
+
+    def see(self, rows: np.ndarray) -> None:
+        if self.epoch is None and len(rows):
+            with np.errstate(all="ignore"):
+                below = np.flatnonzero(self.trainer.theory.loss_gap(rows[:, 1], rows[:, 2])
+                                       < self.gap)
+            if below.size:
+                self.epoch = int(rows[below[0], 0])
+
+    def result(self) -> dict:
+        t = self.trainer
+        return {"gap": self.gap, "epochs_to_gap": self.epoch,
+                "predicted_epochs_to_gap": t.theory.epochs_to_gap(t.start, t.state.lr,
+                                                                  self.gap)}
 
 
 def original_dict(trainer: Trainer) -> dict:
@@ -112,7 +137,8 @@ def _json_rows(rows: np.ndarray) -> str:
 
 
 def write_json(
-    trainer: Trainer, data: Dataset, config: TrainConfig, every: int, out: IO[str]
+    trainer: Trainer, data: Dataset, config: TrainConfig, every: int, out: IO[str],
+    gap: float | None = None,
 ) -> None:
     """Stream {"config", "history", "result"}: the history is written as the run goes, so
     memory stays bounded however many epochs are kept."""
@@ -130,11 +156,21 @@ def write_json(
             last_written = int(keep[-1, 0])
 
     emit(trainer.history.rows())  # epoch 0
-    trainer.run(sink=emit)
+    watch = None if gap is None else GapWatch(trainer, gap)
+
+    def sink(rows: np.ndarray) -> None:
+        emit(rows)
+        if watch is not None:
+            watch.see(rows)
+
+    trainer.run(sink=sink)
     if last_written != trainer.state.epoch:
         emit_last = trainer.history.last()[None, :]
         out.write(("" if first else ", ") + _json_rows(emit_last))
-    out.write('], "result": ' + json.dumps(result_dict(trainer), allow_nan=False) + "}\n")
+    result = result_dict(trainer)
+    if watch is not None:
+        result.update(_json_safe(watch.result()))
+    out.write('], "result": ' + json.dumps(result, allow_nan=False) + "}\n")
 
 
 def report_epochs(epochs: int, count: int = 12) -> set[int]:
@@ -171,7 +207,8 @@ def _largest_gap(analytic: np.ndarray, numeric: np.ndarray) -> str:
     return f"{float(gaps.max()):.3g}" if gaps.size else "- (not finite)"
 
 
-def write_report(trainer: Trainer, data: Dataset, config: TrainConfig) -> None:
+def write_report(trainer: Trainer, data: Dataset, config: TrainConfig,
+                 gap: float | None = None) -> None:
     from rich import box
     from rich.markup import escape
     from rich.table import Table
@@ -179,10 +216,14 @@ def write_report(trainer: Trainer, data: Dataset, config: TrainConfig) -> None:
     wanted = report_epochs(config.epochs)
     picked: list[np.ndarray] = [trainer.history.rows()]
 
+    watch = None if gap is None else GapWatch(trainer, gap)
+
     def pick(rows: np.ndarray) -> None:
         mask = np.isin(rows[:, 0].astype(np.int64), list(wanted))
         if mask.any():
             picked.append(rows[mask])
+        if watch is not None:
+            watch.see(rows)
 
     trainer.run(sink=pick)
     rows = np.concatenate(picked)
@@ -227,7 +268,7 @@ def write_report(trainer: Trainer, data: Dataset, config: TrainConfig) -> None:
         f"|{config.grad} - c.d.| in these rows: {_largest_gap(rows[:, 4], rows[:, 6])} for w, "
         f"{_largest_gap(rows[:, 5], rows[:, 7])} for b"
     )
-    _print_summary(console, trainer)
+    _print_summary(console, trainer, watch)
 
 
 SCALED = {"center": "z = x - mean(x)", "standard": "z = (x - mean(x)) / std(x)"}
@@ -243,7 +284,7 @@ def error_factor(lr: float, factor: float) -> str:
     return f"at lr {lr:g} {said}: the error does not shrink (nor grow) along one direction"
 
 
-def _print_summary(console, trainer: Trainer) -> None:
+def _print_summary(console, trainer: Trainer, watch: GapWatch | None = None) -> None:
     from rich.table import Table
 
     grid = Table.grid(padding=(0, 2))
@@ -284,20 +325,28 @@ def _print_summary(console, trainer: Trainer) -> None:
         grid.add_row("scaling", f"mean(x) = {_fmt(sc.shift)}" + (
             f", std(x) = {_fmt(sc.factor)}: w_x = w/std, b_x = b - w*mean/std"
             if sc.kind == "standard" else ": w_x = w, b_x = b - w*mean"))
+    if watch is not None:
+        got = watch.result()
+        actual = "not reached" if got["epochs_to_gap"] is None else f"{got['epochs_to_gap']:,}"
+        k = got["predicted_epochs_to_gap"]
+        grid.add_row("L - L*", f"first below {watch.gap:g} at epoch {actual} (theory "
+                     f"predicted {'never' if k is None else f'{k:,}'})")
     grid.add_row(
         "theory",
-        f"Hessian eigenvalues {lam_min:.6g} and {lam_max:.6g}; critical lr 2/lambda_max = "
+        f"Hessian eigenvalues {lam_min:.6g} and {lam_max:.6g} (kappa = "
+        f"{theory.condition_number:.6g}); critical lr 2/lambda_max = "
         f"{theory.critical_lr:.6g}; best constant lr 2/(lambda_min + lambda_max) = "
         f"{theory.best_lr:.6g}; {error_factor(s.lr, theory.contraction(s.lr))}",
     )
     console.print(grid)
 
 
-def train(trainer: Trainer, *, json_output: bool, every: int = 1) -> int:
+def train(trainer: Trainer, *, json_output: bool, every: int = 1,
+          gap: float | None = None) -> int:
     """Run `trainer` to the end and print the report, or the JSON document, on stdout."""
     data, config = trainer.data, trainer.config
     if json_output:
-        write_json(trainer, data, config, every, sys.stdout)
+        write_json(trainer, data, config, every, sys.stdout, gap)
     else:
-        write_report(trainer, data, config)
+        write_report(trainer, data, config, gap)
     return 0

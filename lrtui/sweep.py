@@ -253,7 +253,7 @@ def _write_table(trainer: Trainer, rows: list[Row], config: dict[str, Any]) -> N
     from rich.markup import escape
     from rich.table import Table
 
-    from lrtui.report import _console, _fmt
+    from lrtui.report import SCALED, _console, _fmt
 
     console = _console()
     data, s, theory = trainer.data, trainer.state, trainer.theory
@@ -261,9 +261,13 @@ def _write_table(trainer: Trainer, rows: list[Row], config: dict[str, Any]) -> N
     console.print(f"[bold]lrtui sweep[/]: {escape(data.name)}, {data.n:,} point"
                   f"{'' if data.n == 1 else 's'}; start w = {s.w:g}, b = {s.b:g}; "
                   f"{s.epochs:,} epochs; tol = {s.tol:g}"
-                  + (f"; gradients by {s.grad}" if s.grad != "analytic" else ""))
+                  + (f"; gradients by {s.grad}" if s.grad != "analytic" else "")
+                  + (f"; trained on {SCALED[trainer.scaling.kind]} (--scale "
+                     f"{trainer.scaling.kind}; w, b, loss and lr are z's)"
+                     if trainer.scaling.kind != "none" else ""))
     console.print(f"{len(rows)} rates from {config['lr_min']:.6g} to {config['lr_max']:.6g}, "
-                  f"log-spaced; critical lr 2/lambda_max = {critical:.6g}; best constant lr "
+                  f"log-spaced; kappa = {theory.condition_number:.6g}; critical lr 2/lambda_max = "
+                  f"{critical:.6g}; best constant lr "
                   f"2/(lambda_min + lambda_max) = {theory.best_lr:.6g}")
     table = Table("lr", "lr/critical", "stopped by", "epochs", "predicted", "final loss",
                   box=box.SIMPLE_HEAD)

@@ -74,6 +74,20 @@ class Theory:
         """The constant rate 2/(lambda_min + lambda_max) with the fastest guaranteed shrink."""
         return 2.0 / (self.eigenvalues[0] + self.eigenvalues[1])
 
+    @property
+    def condition_number(self) -> float:
+        """kappa = lambda_max / lambda_min: how much narrower the valley is along its flat
+        direction than along its steep one (1 is a round bowl; inf when x is constant)."""
+        lam_min, lam_max = self.eigenvalues
+        return lam_max / lam_min if lam_min > 0 else math.inf
+
+    def loss_gap(self, w: np.ndarray | float, b: np.ndarray | float) -> np.ndarray | float:
+        """L(w, b) - L* from the statistics' quadratic form (no cancellation against L*)."""
+        s = self.stats
+        d = w - s.w_opt
+        c = b - (s.y_mean - w * s.x_mean)
+        return s.sxx_n * d * d + c * c
+
     def contraction(self, lr: float) -> float:
         """max |1 - lr*lambda|: the factor by which the worst direction's error shrinks per step
         (above 1 it grows; exactly 1 along the flat direction of degenerate data)."""
@@ -171,10 +185,7 @@ class Theory:
         """The first epoch k at which L_k - L* < gap for a plain-descent run from `start`
         (0 if the start already qualifies; None at or above the critical rate otherwise)."""
         w0, b0 = start
-        s = self.stats
-        d = w0 - s.w_opt
-        c = b0 - (s.y_mean - w0 * s.x_mean)
-        if s.sxx_n * d * d + c * c < gap:  # the statistics' own L - L*
+        if self.loss_gap(w0, b0) < gap:
             return 0
         if not gap > 0.0 or not lr < self.critical_lr:
             return None

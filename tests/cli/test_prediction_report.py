@@ -68,3 +68,59 @@ def test_the_report_line(args, pattern):
 def test_without_tol_the_report_says_nothing_of_it():
     out = run_lrtui("train")
     assert "predicted" not in out.stdout
+
+
+# -- --gap: the first epoch with L - L* below G, and theory's prediction of it ---------------
+
+def test_gap_in_the_json_on_the_seed_data():
+    # An independent count: the history's own w, b put into L - L* = 0.5 * e^T H e, with
+    # e the error from the optimum and H the Hessian.
+    out = run_lrtui("train", "--json", "--gap", "1e-6", "--epochs", "2000")
+    assert out.returncode == 0, out
+    doc = strict_json(out.stdout)
+    result = doc["result"]
+    p = preset("seed")
+    t = Trainer(p.data, TrainConfig.from_preset(p))
+    h = t.theory.hessian
+    w_opt, b_opt = t.theory.optimum.w, t.theory.optimum.b
+    first = None
+    for item in doc["history"]:
+        e = [item["w"] - w_opt, item["b"] - b_opt]
+        gap = 0.5 * (h[0, 0] * e[0] ** 2 + 2 * h[0, 1] * e[0] * e[1] + h[1, 1] * e[1] ** 2)
+        if gap < 1e-6:
+            first = item["epoch"]
+            break
+    assert first is not None and result["epochs_to_gap"] == first
+    assert result["gap"] == 1e-6
+    assert abs(result["predicted_epochs_to_gap"] - first) <= 1
+
+
+def test_gap_not_reached_and_above_the_critical_rate():
+    result = result_of("--gap", "1e-30", "--epochs", "10")
+    assert result["epochs_to_gap"] is None and result["predicted_epochs_to_gap"] > 10
+    result = result_of("--gap", "1e-6", "--lr", "0.5", "--epochs", "10")
+    assert result["epochs_to_gap"] is None and result["predicted_epochs_to_gap"] is None
+
+
+def test_without_gap_the_keys_are_absent_and_kappa_is_there():
+    result = result_of()
+    assert "epochs_to_gap" not in result and "predicted_epochs_to_gap" not in result
+    lam_min, lam_max = result["hessian_eigenvalues"]
+    assert result["condition_number"] == pytest.approx(lam_max / lam_min, rel=1e-15)
+    # kappa by numpy's eigvalsh of the Hessian 2/n [[sum x^2, sum x], [sum x, n]]
+    import numpy as np
+
+    x = preset("seed").data.x
+    hessian = 2.0 / len(x) * np.array([[x @ x, x.sum()], [x.sum(), len(x)]])
+    eig = np.linalg.eigvalsh(hessian)
+    assert result["condition_number"] == pytest.approx(eig[1] / eig[0], rel=1e-12)
+
+
+def test_gap_in_the_report_and_a_bad_gap():
+    out = run_lrtui("train", "--gap", "1e-6", "--epochs", "2000", columns=200)
+    assert out.returncode == 0, out
+    assert re.search(r"L - L\*\s+first below 1e-06 at epoch [\d,]+ \(theory predicted [\d,]+\)",
+                     out.stdout), out.stdout
+    assert re.search(r"kappa = [\d.]+", out.stdout)
+    bad = run_lrtui("train", "--gap", "0")
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "lrtui: error:" in bad.stderr

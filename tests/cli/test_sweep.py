@@ -73,7 +73,8 @@ def test_the_table_shows_the_same_numbers():
     result = run_lrtui("sweep", *args)
     assert result.returncode == 0 and result.stderr == "", result
     text = result.stdout
-    assert "critical lr 2/lambda_max = 0.4" in text and "tol = 1e-08" in text
+    words = " ".join(text.split())
+    assert "critical lr 2/lambda_max = 0.4" in words and "tol = 1e-08" in words
     for row in rows:
         lr = f"{row['lr']:.6g}"
         line = next(ln for ln in text.splitlines() if ln.split()[:1] == [lr])
@@ -117,3 +118,13 @@ def test_session_is_refused():
 def test_help_lists_the_sweep():
     out = run_lrtui("--help")
     assert re.search(r"sweep\s+one headless run per learning rate", out.stdout), out
+
+
+def test_the_header_says_what_a_scaled_sweep_trains_on():
+    plain = run_lrtui("sweep", "--count", "3", columns=200).stdout
+    assert "trained on" not in plain and "kappa = " in plain
+    scaled = run_lrtui("sweep", "--count", "3", "--scale", "standard", columns=200)
+    assert scaled.returncode == 0, scaled
+    text = " ".join(scaled.stdout.split())
+    assert "trained on z = (x - mean(x)) / std(x) (--scale standard" in text
+    assert "kappa = 1;" in text and "critical lr 2/lambda_max = 1;" in text

@@ -136,3 +136,16 @@ async def test_under_ascii_the_map_is_ascii():
         await pilot.pause()
         text = map_text(app)
         assert text.isascii() and "lambda=5" in text and "@" in text and "S" in text
+
+
+async def test_the_title_names_kappa_and_it_turns_to_1_under_standard_scaling():
+    app = seed_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("c")
+        await pilot.pause()
+        lam_min, lam_max = app.trainer.theory.eigenvalues
+        assert lam_max / lam_min == 2.5  # the seed data: eigenvalues 2 and 5
+        assert app.map_view.border_title == f"loss map L(w, b) · κ = {lam_max / lam_min:.3g}"
+        await pilot.press("colon", *"scale standard", "enter")
+        await pilot.pause()
+        assert app.map_view.border_title == "loss map L(w, b) · κ = 1 · scale standard"

@@ -54,6 +54,15 @@ class MapView(Widget):
         subtitle = "click, or arrows and enter: a new start · c: back"
         if subtitle != self.border_subtitle:
             self.border_subtitle = subtitle
+        title = "loss map L(w, b)"
+        if frame is not None:
+            kappa = frame.run.theory.condition_number
+            said = "inf" if math.isinf(kappa) else num(kappa, 3)
+            title += f" · {'kappa' if self.ascii else 'κ'} = {said}"
+            if frame.run.scaling.kind != "none":
+                title += f" · scale {frame.run.scaling.kind}"
+        if title != self.border_title:
+            self.border_title = title
 
     @property
     def grid_size(self) -> tuple[int, int]:
