@@ -25,7 +25,7 @@ from lrtui.engine.data import PRESETS, DataError, Dataset
 from lrtui.engine.state import TrainConfig
 from lrtui.engine.trainer import Trainer
 from lrtui.export import TARGETS as EXPORT_TARGETS
-from lrtui.runs import load_run, open_session
+from lrtui.runs import add_optimizer_options, load_run, open_session
 
 EXIT_USAGE = 2  # bad input: flags, data files, settings
 EXIT_OUTPUT = 1  # the input was fine but the output could not be written
@@ -154,6 +154,7 @@ def add_run_options(parser: argparse.ArgumentParser, *, suppress: bool = False) 
                        metavar="{none,center,standard}",
                        help="train on x (none, default), z = x - mean(x) (center) or "
                        "z = (x - mean(x)) / std(x) (standard); the answer is also given in x")
+    add_optimizer_options(parser, default, _number)
 
 
 def add_session_option(parser: argparse.ArgumentParser, *, suppress: bool = False) -> None:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import math
 import sys
-from typing import IO
 
 import numpy as np
 
 from lrtui.engine.data import Dataset
-from lrtui.engine.state import COLUMNS, CONVERGED, DIVERGED, TrainConfig
+from lrtui.engine.state import CONVERGED, DIVERGED, TrainConfig
 from lrtui.engine.trainer import Trainer
 
 
@@ -113,64 +111,13 @@ def predicted_words(trainer: Trainer) -> str:
     if k is not None:
         return f"theory predicted {k:,}"
     lr, critical = trainer.state.lr, trainer.theory.critical_lr
+    if critical is None:
+        return f"theory has no closed form for {trainer.theory.hyper.optimizer}"
     if lr > critical:
         return "theory predicted divergence"
     if lr == critical:
         return "theory predicted no convergence: at the critical rate the error oscillates"
     return "theory predicted never"
-
-
-def config_dict(data: Dataset, config: TrainConfig) -> dict:
-    return _json_safe(
-        {"data": {"name": data.name, "n": data.n, "source": data.source}, **config.as_dict()}
-    )
-
-
-def _json_rows(rows: np.ndarray) -> str:
-    items = []
-    for row in rows:
-        item: dict[str, float | None] = {"epoch": int(row[0])}
-        for name, value in zip(COLUMNS[1:], row[1:], strict=True):
-            item[name] = _finite_or_none(float(value))
-        items.append(json.dumps(item, allow_nan=False))
-    return ", ".join(items)
-
-
-def write_json(
-    trainer: Trainer, data: Dataset, config: TrainConfig, every: int, out: IO[str],
-    gap: float | None = None,
-) -> None:
-    """Stream {"config", "history", "result"}: the history is written as the run goes, so
-    memory stays bounded however many epochs are kept."""
-    out.write('{"config": ' + json.dumps(config_dict(data, config), allow_nan=False))
-    out.write(', "history": [')
-    first = True
-    last_written = -1
-
-    def emit(rows: np.ndarray) -> None:
-        nonlocal first, last_written
-        keep = rows[rows[:, 0] % every == 0]
-        if len(keep):
-            out.write(("" if first else ", ") + _json_rows(keep))
-            first = False
-            last_written = int(keep[-1, 0])
-
-    emit(trainer.history.rows())  # epoch 0
-    watch = None if gap is None else GapWatch(trainer, gap)
-
-    def sink(rows: np.ndarray) -> None:
-        emit(rows)
-        if watch is not None:
-            watch.see(rows)
-
-    trainer.run(sink=sink)
-    if last_written != trainer.state.epoch:
-        emit_last = trainer.history.last()[None, :]
-        out.write(("" if first else ", ") + _json_rows(emit_last))
-    result = result_dict(trainer)
-    if watch is not None:
-        result.update(_json_safe(watch.result()))
-    out.write('], "result": ' + json.dumps(result, allow_nan=False) + "}\n")
 
 
 def report_epochs(epochs: int, count: int = 12) -> set[int]:
@@ -274,9 +221,23 @@ def write_report(trainer: Trainer, data: Dataset, config: TrainConfig,
 SCALED = {"center": "z = x - mean(x)", "standard": "z = (x - mean(x)) / std(x)"}
 
 
-def error_factor(lr: float, factor: float) -> str:
-    """What max|1 - lr*lambda| means at this rate, in words."""
-    said = f"max|1 - lr*lambda| = {factor:.6g}"
+def _critical_words(theory) -> str:
+    critical = theory.critical_lr
+    if critical is None:
+        return f"critical lr: {theory.critical_formula} (adaptive steps)"
+    return f"critical lr {theory.critical_formula} = {critical:.6g}"
+
+
+def error_factor(lr: float, factor: float | None, theory=None) -> str:
+    """What max|1 - lr*lambda| (with momentum: its step matrix's spectral radius) means at
+    this rate, in words."""
+    hyper = theory.hyper if theory is not None else None
+    if factor is None:
+        name = hyper.optimizer if hyper is not None else "this rule"
+        return f"{name} adapts its steps: no closed-form rate per step"
+    what = ("max|1 - lr*lambda|" if hyper is None or hyper.is_plain
+            else "the spectral radius of the momentum step")
+    said = f"{what} = {factor:.6g}"
     if factor < 1:
         return f"at lr {lr:g} each step multiplies the error by at most {said}"
     if factor > 1:
@@ -334,9 +295,9 @@ def _print_summary(console, trainer: Trainer, watch: GapWatch | None = None) -> 
     grid.add_row(
         "theory",
         f"Hessian eigenvalues {lam_min:.6g} and {lam_max:.6g} (kappa = "
-        f"{theory.condition_number:.6g}); critical lr 2/lambda_max = "
-        f"{theory.critical_lr:.6g}; best constant lr 2/(lambda_min + lambda_max) = "
-        f"{theory.best_lr:.6g}; {error_factor(s.lr, theory.contraction(s.lr))}",
+        f"{theory.condition_number:.6g}); {_critical_words(theory)}; best constant lr "
+        f"2/(lambda_min + lambda_max) = {theory.best_lr:.6g}; "
+        f"{error_factor(s.lr, theory.contraction(s.lr), theory)}",
     )
     console.print(grid)
 
@@ -346,6 +307,8 @@ def train(trainer: Trainer, *, json_output: bool, every: int = 1,
     """Run `trainer` to the end and print the report, or the JSON document, on stdout."""
     data, config = trainer.data, trainer.config
     if json_output:
+        from lrtui.report_json import write_json
+
         write_json(trainer, data, config, every, sys.stdout, gap)
     else:
         write_report(trainer, data, config, gap)

@@ -4,10 +4,13 @@ a resumed session. Every mistake is one DataError; the CLI prints it as one line
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import Any
 
+from lrtui import settings
 from lrtui.engine.data import Dataset, load_csv, preset, require_unique_fit
 from lrtui.engine.data import synthetic as make_synthetic
+from lrtui.engine.rules import TAKES
 from lrtui.engine.state import TrainConfig
 from lrtui.errors import DataError
 
@@ -66,7 +69,7 @@ def load_run(args: argparse.Namespace) -> tuple[Dataset, TrainConfig]:
         chosen = preset(args.preset or "seed")
         overrides = dict(w0=args.w0, b0=args.b0, lr=args.lr, epochs=args.epochs, h=args.h,
                          tol=args.tol, grad=args.grad, scale=args.scale)
-        return chosen.data, TrainConfig.from_preset(chosen, **overrides)
+        return chosen.data, TrainConfig.from_preset(chosen, **overrides, **rule_options(args))
     require_unique_fit(data)
     base = preset("seed")
     # Your own data starts from the origin rather than the notes' deliberately bad w = 10.
@@ -79,5 +82,58 @@ def load_run(args: argparse.Namespace) -> tuple[Dataset, TrainConfig]:
         tol=args.tol,
         grad="analytic" if args.grad is None else args.grad,
         scale="none" if args.scale is None else args.scale,
+        **rule_options(args),
     )
     return data, config
+
+
+def add_optimizer_options(parser: argparse.ArgumentParser, default: Callable[[object], object],
+                          number: Callable[[str], float]) -> None:
+    """torch.optim's rules and hyper-parameters, with its names and defaults."""
+    rule = parser.add_argument_group(
+        "update rule (torch.optim's names and defaults; lr keeps its meaning above)")
+    rule.add_argument("--optimizer", type=settings.argtype("optimizer"), default=default(None),
+                      metavar="{" + ",".join(settings.OPTIMIZERS) + "}",
+                      help="sgd (default: with momentum 0 it is plain gradient descent), adam, "
+                      "adamw, rmsprop or adagrad")
+    for flag, name, helptext in (
+            ("--momentum", "momentum", "momentum (sgd, rmsprop; default 0)"),
+            ("--dampening", "dampening", "dampening of sgd's momentum (default 0)"),
+            ("--weight-decay", "weight_decay", "L2 penalty (default 0; adamw: 0.01)"),
+            ("--eps", "eps", "added to the denominator (adam, rmsprop: 1e-8; adagrad: 1e-10)"),
+            ("--alpha", "alpha", "rmsprop's smoothing constant (default 0.99)"),
+            ("--lr-decay", "lr_decay", "adagrad's learning-rate decay (default 0)"),
+            ("--initial-accumulator", "initial_accumulator",
+             "adagrad's initial accumulator value (default 0)")):
+        rule.add_argument(flag, dest=name, type=settings.argtype(name), default=default(None),
+                          metavar="X", help=helptext)
+    rule.add_argument("--betas", nargs=2, type=number, metavar=("B1", "B2"),
+                      default=default(None), help="adam's decay rates (default 0.9 0.999)")
+    for flag, helptext in (("--nesterov", "Nesterov momentum (sgd)"),
+                           ("--amsgrad", "the AMSGrad variant (adam, adamw)"),
+                           ("--centered", "centered rmsprop")):
+        rule.add_argument(flag, action="store_true", default=default(None), help=helptext)
+
+
+def rule_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The update rule's flags that were given, as TrainConfig fields; a flag the chosen rule
+    does not take (as torch.optim would refuse the keyword) is an error."""
+    names = ("optimizer", "momentum", "dampening", "nesterov", "weight_decay", "eps",
+             "amsgrad", "alpha", "centered", "lr_decay", "initial_accumulator")
+    given = {k: getattr(args, k) for k in names if getattr(args, k, None) not in (None, False)}
+    betas = getattr(args, "betas", None)
+    if betas is not None:
+        given["beta1"], given["beta2"] = (settings.check("beta1", betas[0]),
+                                          settings.check("beta2", betas[1]))
+    rule = given.get("optimizer", "sgd")
+    stray = [k for k in given if k != "optimizer" and k not in TAKES[rule]]
+    if stray:
+        flags = sorted({"--" + _flag(k) for k in stray})
+        takes = ", ".join(sorted({"--" + _flag(k) for k in TAKES[rule]}))
+        raise DataError(f"{' and '.join(flags)} do{'es' if len(flags) == 1 else ''} not apply "
+                        f"to --optimizer {rule} (it takes {takes})")
+    return given
+
+
+def _flag(name: str) -> str:
+    return "betas" if name.startswith("beta") else name.replace("_", "-")

@@ -31,7 +31,7 @@ import numpy as np
 
 from lrtui import __version__, settings
 from lrtui.engine.data import Dataset, load_csv, preset, synthetic
-from lrtui.engine.state import COLUMNS, TrainConfig, TrainingState
+from lrtui.engine.state import COLUMNS, OPTIONAL, ROW, TrainConfig, TrainingState
 from lrtui.engine.trainer import Trainer
 from lrtui.errors import DataError
 from lrtui.fileio import read_text, timestamped_path, write_atomic
@@ -47,9 +47,13 @@ VERSION = 1
 def history_csv(trainer: Trainer) -> str:
     """Every kept record of the run as CSV with a header row (the columns of `COLUMNS`),
     numbers at full precision."""
-    lines = [",".join(COLUMNS)]
-    for row in trainer.history.rows():
-        lines.append(",".join([str(int(row[0]))] + [repr(float(v)) for v in row[1:]]))
+    used = [i for i, name in enumerate(trainer.rule.names) if name]  # the rule's buffers
+    rows = trainer.history.rows()
+    used = used if rows.shape[1] > len(COLUMNS) else []
+    lines = [",".join(list(COLUMNS) + [trainer.rule.names[i] for i in used])]
+    for row in rows:
+        values = list(row[1:len(COLUMNS)]) + [row[len(COLUMNS) + i] for i in used]
+        lines.append(",".join([str(int(row[0]))] + [repr(float(v)) for v in values]))
     return "\n".join(lines) + "\n"
 
 
@@ -103,9 +107,10 @@ def session_document(trainer: Trainer, view: ViewSettings | None = None) -> dict
                  "sha256": data_digest(trainer.data)},
         "config": _config_doc(trainer.current_config()),
         "view": asdict(view or ViewSettings()),
-        "state": {f.name: (_encode(v) if isinstance(v, float) else v)
+        "state": {f.name: (_encode(v) if isinstance(v, float) else
+                           [_encode(x) for x in v] if isinstance(v, tuple) else v)
                   for f in fields(TrainingState) for v in [getattr(state, f.name)]},
-        "history": {"columns": list(COLUMNS), "stride": history.stride,
+        "history": {"columns": list(ROW[:history.width]), "stride": history.stride,
                     "recent": _rows(rows[len(rows) - n_recent:]),
                     "past": _rows(rows[: len(rows) - n_recent])},
     }
@@ -115,8 +120,10 @@ def _config_doc(config: TrainConfig) -> dict:
     """The config as saved: `scale` only when it is not none, so that a file of an unscaled
     run is the one earlier versions wrote and read."""
     doc = config.as_dict()
-    if doc["scale"] == "none":
-        del doc["scale"]
+    defaults = TrainConfig(w0=0.0, b0=0.0, lr=1.0, epochs=1)
+    for name in ("scale", *settings.OPTIMIZER_SETTINGS):  # at its default: left out
+        if doc[name] == getattr(defaults, name):
+            del doc[name]
     return doc
 
 
@@ -156,11 +163,12 @@ def _get(doc: dict, key: str, kind: type, where: str):
 
 def _config(doc: dict) -> TrainConfig:
     names = {f.name for f in fields(TrainConfig)}
-    if set(doc) | {"scale"} != names:  # scale may be left out (none)
+    optional = {"scale", *settings.OPTIMIZER_SETTINGS}  # may be left out (at the default)
+    if not names - optional <= set(doc) <= names:
         raise _Damaged(f"config does not hold exactly the settings {', '.join(sorted(names))}")
     try:  # each value as the settings table takes it from a file, then the whole config
         for name, value in doc.items():
-            if not (name == "tol" and value is None):
+            if not (name in OPTIONAL and value is None):
                 settings.from_document(name, value)
         return TrainConfig(**doc)
     except DataError as exc:
@@ -177,15 +185,15 @@ def _decode(value, where: str) -> float:
     raise _Damaged(f"{where} is not a number ({value!r})")
 
 
-def _decode_rows(value, where: str) -> np.ndarray:
+def _decode_rows(value, where: str, width: int) -> np.ndarray:
     if not isinstance(value, list):
         raise _Damaged(f"{where} is not a list of records")
-    out = np.empty((len(value), len(COLUMNS)))
+    out = np.empty((len(value), width))
     for i, row in enumerate(value):
-        if not isinstance(row, list) or len(row) != len(COLUMNS):
-            raise _Damaged(f"{where} record {i + 1} is not a list of {len(COLUMNS)} numbers")
+        if not isinstance(row, list) or len(row) != width:
+            raise _Damaged(f"{where} record {i + 1} is not a list of {width} numbers")
         for j, v in enumerate(row):
-            out[i, j] = _decode(v, f"{where} record {i + 1}, {COLUMNS[j]}")
+            out[i, j] = _decode(v, f"{where} record {i + 1}, {ROW[j]}")
     return out
 
 
@@ -232,11 +240,13 @@ def _parse(doc) -> Session:
     except DataError as exc:
         raise _Damaged(f"view: {exc}") from None
     history = _get(doc, "history", dict, "")
-    if history.get("columns") != list(COLUMNS):
-        raise _Damaged(f"history.columns is not {list(COLUMNS)}")
+    if history.get("columns") not in (list(COLUMNS), list(ROW)):
+        raise _Damaged(f"history.columns is not {list(COLUMNS)} (and the buffers "
+                       f"{', '.join(ROW[len(COLUMNS):])} of an update rule that keeps them)")
+    width = len(history["columns"])
     stride = _get(history, "stride", int, "history.")
-    recent = _decode_rows(_get(history, "recent", list, "history."), "history.recent")
-    past = _decode_rows(_get(history, "past", list, "history."), "history.past")
+    recent = _decode_rows(_get(history, "recent", list, "history."), "history.recent", width)
+    past = _decode_rows(_get(history, "past", list, "history."), "history.past", width)
     state = _get(doc, "state", dict, "")
     return Session(data, config, view, state, recent, past, stride)
 
@@ -275,11 +285,15 @@ def load_session(path: str | Path) -> tuple[Trainer, ViewSettings]:
     state = trainer.state
     for f in fields(TrainingState):
         saved = session.state.get(f.name)
-        if isinstance(getattr(state, f.name), float) and saved is not None:
-            try:
+        try:
+            if isinstance(getattr(state, f.name), float) and saved is not None:
                 saved = _decode(saved, f.name)
-            except _Damaged:
-                saved = None
+            elif isinstance(getattr(state, f.name), tuple) and isinstance(saved, list):
+                saved = tuple(_decode(v, f.name) for v in saved)
+        except _Damaged:
+            saved = None
+        if f.name in ("optimizer", "buffers") and saved is None:  # files before the rules
+            saved = f.default
         if not _same(getattr(state, f.name), saved):
             raise DataError(f"{path}: damaged session: the saved state ({f.name}) does not "
                             "match the end of its history")

@@ -28,6 +28,8 @@ MAX_SPEED = 100_000  # engine steps per frame while playing
 GRAD_SOURCES = ("analytic", "numeric", "autograd", "torch", "jax", "tensorflow")
 # What the run trains on: x itself, z = x - mean(x), or z = (x - mean(x)) / std(x).
 SCALES = ("none", "center", "standard")
+# The update rules, as torch.optim names them (see lrtui.engine.rules).
+OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
 
 NUMBER, WHOLE, CHOICE, FLAG = "number", "whole", "choice", "flag"
 
@@ -39,6 +41,8 @@ class Setting:
     help: str
     scope: str  # "run" (the trainer's) or "view" (what the app shows)
     positive: bool = False  # NUMBER: must be > 0
+    minimum: float | None = None  # NUMBER: the smallest allowed value
+    below: float | None = None  # NUMBER: must be below this
     low: int | None = None  # WHOLE: the smallest allowed value
     high: int | None = None  # WHOLE: the largest allowed value
     choices: tuple[str, ...] = ()  # CHOICE: the allowed values
@@ -65,6 +69,29 @@ TABLE: tuple[Setting, ...] = (
             "(standard); the run restarts from the same w, b in the new coordinates", "run",
             choices=SCALES, example="standard"),
     Setting("reset", FLAG, "back to epoch 0 at the start (the settings are kept)", "run"),
+    # The update rule and torch.optim's hyper-parameters; a change restarts the run.
+    Setting("optimizer", CHOICE, "the update rule, as torch.optim names it (the run restarts)",
+            "run", choices=OPTIMIZERS, aliases=("optim",), example="adam"),
+    Setting("momentum", NUMBER, "momentum (sgd, rmsprop; default 0)", "run", minimum=0.0,
+            example="0.9"),
+    Setting("dampening", NUMBER, "dampening of the momentum (sgd; default 0)", "run"),
+    Setting("nesterov", FLAG, "Nesterov momentum (sgd)", "run"),
+    Setting("weight_decay", NUMBER, "L2 weight decay (default 0; adamw 0.01)", "run",
+            minimum=0.0),
+    Setting("beta1", NUMBER, "Adam's first-moment decay (default 0.9)", "run", minimum=0.0,
+            below=1.0, example="0.8"),
+    Setting("beta2", NUMBER, "Adam's second-moment decay (default 0.999)", "run",
+            minimum=0.0, below=1.0),
+    Setting("eps", NUMBER, "the term added to the denominator (default 1e-8; adagrad 1e-10)",
+            "run", minimum=0.0),
+    Setting("amsgrad", FLAG, "AMSGrad (adam, adamw)", "run"),
+    Setting("alpha", NUMBER, "RMSprop's smoothing constant (default 0.99)", "run",
+            minimum=0.0),
+    Setting("centered", FLAG, "centered RMSprop", "run"),
+    Setting("lr_decay", NUMBER, "Adagrad's learning-rate decay (default 0)", "run",
+            minimum=0.0),
+    Setting("initial_accumulator", NUMBER, "Adagrad's initial sum (default 0)", "run",
+            minimum=0.0, aliases=("initial_accumulator_value",)),
     Setting("speed", WHOLE, "engine steps per frame while playing", "view", low=1,
             high=MAX_SPEED),
     Setting("log", FLAG, "the loss over epochs on a log scale", "view"),
@@ -82,8 +109,12 @@ SETTINGS = {s.name: s for s in TABLE}
 ALIASES = {alias: s.name for s in TABLE for alias in s.aliases}
 RUN = tuple(s.name for s in TABLE if s.scope == "run")
 VIEW = tuple(s.name for s in TABLE if s.scope == "view")
-# What the app's prompt takes: the run's values (a flag has its own key there).
-PROMPT = tuple(s.name for s in TABLE if s.scope == "run" and s.kind != FLAG)
+# What the app's prompt takes: the run's values (reset has its own key there).
+PROMPT = tuple(s.name for s in TABLE if s.scope == "run" and s.name != "reset")
+# The update rule's settings (TrainConfig fields; a change restarts the run).
+OPTIMIZER_SETTINGS = ("optimizer", "momentum", "dampening", "nesterov", "weight_decay", "beta1",
+                      "beta2", "eps", "amsgrad", "alpha", "centered", "lr_decay",
+                      "initial_accumulator")
 
 
 def lookup(name: str) -> Setting:
@@ -123,6 +154,11 @@ def check(name: str, value: Any) -> Any:
     if s.kind == NUMBER:
         if s.positive and number <= 0:
             raise DataError(f"{s.name} must be greater than 0, got {_shown(number)}")
+        if s.minimum is not None and number < s.minimum:
+            raise DataError(f"{s.name} must be at least {_shown(s.minimum)}, got "
+                            f"{_shown(number)}")
+        if s.below is not None and not number < s.below:
+            raise DataError(f"{s.name} must be below {_shown(s.below)}, got {_shown(number)}")
         return number
     if not number.is_integer():
         raise DataError(f"{s.name} must be a whole number, got {_shown(number)}")
@@ -200,15 +236,20 @@ class Steerable(Protocol):
     def set_tol(self, tol: float | None) -> object: ...
     def set_lr(self, lr: float) -> object: ...
     def set_epochs(self, epochs: int) -> object: ...
+    def set_optimizer(self, **values: Any) -> object: ...
 
 
 def apply_run(trainer: Steerable, values: dict[str, Any]) -> None:
     """Apply checked run settings to a trainer, in one fixed order: the scale (the run restarts
-    from its start, read in the new coordinates), a new start (w, b; the run restarts there)
-    or `reset`, then grad, h, tol, lr, epochs. Raises DataError if a value does not fit the
-    run (an epoch budget below the epochs already run, ...)."""
+    from its start, read in the new coordinates), the update rule (the run restarts), a new
+    start (w, b; the run restarts there) or `reset`, then grad, h, tol, lr, epochs. Raises
+    DataError if a value does not fit the run (an epoch budget below the epochs already
+    run, ...)."""
     if "scale" in values:
         trainer.set_scale(values["scale"])
+    rule = {k: v for k, v in values.items() if k in OPTIMIZER_SETTINGS}
+    if rule:
+        trainer.set_optimizer(**rule)
     if "w" in values or "b" in values:
         trainer.set_start(values.get("w"), values.get("b"))
     elif values.get("reset"):

@@ -81,7 +81,7 @@ def sweep(trainer: Trainer, lrs: np.ndarray) -> list[Row]:
     s = trainer.state
     if s.epoch != 0:
         trainer.reset()
-    if trainer.grad != "analytic":
+    if trainer.grad != "analytic" or not trainer.rule.h.is_plain:
         rows = [_trainer_row(trainer, float(lr)) for lr in lrs]
         trainer.set_lr(s.lr)
         trainer.reset()
@@ -221,7 +221,7 @@ def run(args: argparse.Namespace, trainer: Trainer, out: IO[str]) -> int:
                         "(and --count) instead of --lr")
     if trainer.state.tol is None:
         trainer.set_tol(DEFAULT_TOL)
-    critical = trainer.theory.critical_lr
+    critical = trainer.theory.reference_lr
     lr_max = PAST_CRITICAL * critical if args.lr_max is None else args.lr_max
     lr_min = lr_max / 10**DECADES if args.lr_min is None else args.lr_min
     if args.lr_max is None and not lr_min < lr_max:
@@ -231,7 +231,7 @@ def run(args: argparse.Namespace, trainer: Trainer, out: IO[str]) -> int:
     lrs = rates(lr_min, lr_max, args.count)
     rows = sweep(trainer, lrs)
     config = {**_config(trainer), "lr_min": lr_min, "lr_max": lr_max, "count": args.count,
-              "critical_lr": critical}
+              "critical_lr": trainer.theory.critical_lr}
     if args.json:
         doc = {"config": config, "rows": [r.as_dict() for r in rows]}
         out.write(json.dumps(doc, allow_nan=False) + "\n")
@@ -241,7 +241,7 @@ def run(args: argparse.Namespace, trainer: Trainer, out: IO[str]) -> int:
 
 
 def _config(trainer: Trainer) -> dict[str, Any]:
-    from lrtui.report import config_dict
+    from lrtui.report_json import config_dict
 
     config = config_dict(trainer.data, trainer.current_config())
     del config["lr"]
@@ -257,7 +257,7 @@ def _write_table(trainer: Trainer, rows: list[Row], config: dict[str, Any]) -> N
 
     console = _console()
     data, s, theory = trainer.data, trainer.state, trainer.theory
-    critical = theory.critical_lr
+    critical = theory.reference_lr
     console.print(f"[bold]lrtui sweep[/]: {escape(data.name)}, {data.n:,} point"
                   f"{'' if data.n == 1 else 's'}; start w = {s.w:g}, b = {s.b:g}; "
                   f"{s.epochs:,} epochs; tol = {s.tol:g}"
@@ -265,10 +265,12 @@ def _write_table(trainer: Trainer, rows: list[Row], config: dict[str, Any]) -> N
                   + (f"; trained on {SCALED[trainer.scaling.kind]} (--scale "
                      f"{trainer.scaling.kind}; w, b, loss and lr are z's)"
                      if trainer.scaling.kind != "none" else ""))
+    said = (f"critical lr {theory.critical_formula} = {critical:.6g}"
+            if theory.critical_lr is not None else
+            f"lr/critical is against plain descent's 2/lambda_max = {critical:.6g}")
     console.print(f"{len(rows)} rates from {config['lr_min']:.6g} to {config['lr_max']:.6g}, "
-                  f"log-spaced; kappa = {theory.condition_number:.6g}; critical lr 2/lambda_max = "
-                  f"{critical:.6g}; best constant lr "
-                  f"2/(lambda_min + lambda_max) = {theory.best_lr:.6g}")
+                  f"log-spaced; kappa = {theory.condition_number:.6g}; {said}; best constant "
+                  f"lr 2/(lambda_min + lambda_max) = {theory.best_lr:.6g}")
     table = Table("lr", "lr/critical", "stopped by", "epochs", "predicted", "final loss",
                   box=box.SIMPLE_HEAD)
     for column in table.columns:
@@ -279,6 +281,8 @@ def _write_table(trainer: Trainer, rows: list[Row], config: dict[str, Any]) -> N
     for r in rows:
         if r.predicted_epochs is not None:
             predicted = f"{r.predicted_epochs:,}"
+        elif theory.critical_lr is None:
+            predicted = "no closed form"
         else:
             predicted = "diverges" if r.lr > critical else "never"
         table.add_row(_fmt(r.lr), f"{r.lr / critical:.3f}", words[r.stop_reason],

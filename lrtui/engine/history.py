@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lrtui.engine.state import COLUMNS
+from lrtui.engine.state import COLUMNS, ROW
 
 
 class History:
@@ -15,14 +15,18 @@ class History:
     only if its epoch is a multiple of the current stride; when more than `past` of them have
     piled up, every other one is dropped and the stride doubles. So epoch 0 is always kept,
     the whole run stays visible at an even spacing, and memory never exceeds
-    (2*recent + past) rows of 8 float64 values, however long the run.
+    (2*recent + past) rows of 8 float64 values (14 with an update rule's buffers), however
+    long the run.
     """
 
-    def __init__(self, recent: int = 10_000, past: int = 4_096) -> None:
+    def __init__(self, recent: int = 10_000, past: int = 4_096,
+                 width: int = len(COLUMNS)) -> None:
+        """`width`: len(COLUMNS), or len(ROW) for a rule that keeps buffers."""
         self.recent_size = recent
         self.past_size = past
-        self._recent = np.empty((2 * recent, len(COLUMNS)))
-        self._past = np.empty((past, len(COLUMNS)))
+        self.width = width
+        self._recent = np.empty((2 * recent, width))
+        self._past = np.empty((past, width))
         self.clear()
 
     def clear(self) -> None:
@@ -82,14 +86,14 @@ class History:
         return np.concatenate([self._past[: self._n_past], self._recent[: self._n_recent]])
 
     def column(self, name: str) -> np.ndarray:
-        i = COLUMNS.index(name)
+        i = ROW.index(name)
         return np.concatenate([self._past[: self._n_past, i], self._recent[: self._n_recent, i]])
 
     def restore(self, recent: np.ndarray, past: np.ndarray, stride: int) -> None:
         """Replace the records with saved ones: `recent` (kept exactly, consecutive epochs,
         the newest last) and `past` (the thinned older ones, at epochs that are multiples of
         `stride`), as `rows()` and `stride` gave them. Raises ValueError if they do not fit."""
-        width = len(COLUMNS)
+        width = self.width
         recent = np.array(recent, dtype=np.float64).reshape(-1, width)
         past = np.array(past, dtype=np.float64).reshape(-1, width)
         if not 1 <= len(recent) <= len(self._recent):

@@ -11,14 +11,41 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
+
 from lrtui import settings
 from lrtui.engine.data import Preset
+from lrtui.engine.rules import SLOTS, Hyper, check_hyper
+from lrtui.engine.stats import SufficientStats
 
 READY, RUNNING, CONVERGED, DIVERGED = "ready", "running", "converged", "diverged"
 STATUSES = (READY, RUNNING, CONVERGED, DIVERGED)
 
 # Column order of a history row (and of the JSON history items).
 COLUMNS = ("epoch", "w", "b", "loss", "dw", "db", "dw_numeric", "db_numeric")
+# A history row is COLUMNS and then the update rule's buffers (rules.SLOTS of them; 0 where the
+# rule keeps none), so that stepping back restores them with w and b.
+BUFFERS = tuple(f"buffer{i}" for i in range(SLOTS))
+ROW = COLUMNS + BUFFERS
+
+
+def records(stats: SufficientStats, first_epoch: int, w: np.ndarray, b: np.ndarray, h: float,
+            width: int) -> np.ndarray:
+    """History records (`width` columns: COLUMNS, then zeroed buffers) for the parameters
+    (w, b) of consecutive epochs from `first_epoch`: the loss, analytic gradients and central
+    differences from the statistics, vectorised."""
+    rows = np.zeros((len(w), width))
+    rows[:, 0] = np.arange(first_epoch, first_epoch + len(w))
+    rows[:, 1] = w
+    rows[:, 2] = b
+    with np.errstate(all="ignore"):
+        rows[:, 3] = stats.loss(w, b)
+        rows[:, 4], rows[:, 5] = stats.gradient(w, b)
+        rows[:, 6], rows[:, 7] = stats.central_difference(w, b, h)
+    return rows
+
+
+OPTIONAL = ("tol", "momentum", "weight_decay", "eps")  # None is allowed: see below
 
 
 @dataclass(frozen=True)
@@ -36,13 +63,34 @@ class TrainConfig:
     # What the run trains on (settings.SCALES): x, x - mean(x) or (x - mean(x)) / std(x).
     # w0, b0 and the history's w, b are in those coordinates (see engine/scaling.py).
     scale: str = "none"
+    # The update rule and its hyper-parameters, as torch.optim names them (lrtui.engine.rules;
+    # None: the rule's own default, as torch has it).
+    optimizer: str = "sgd"
+    momentum: float | None = None
+    dampening: float = 0.0
+    nesterov: bool = False
+    weight_decay: float | None = None
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float | None = None
+    amsgrad: bool = False
+    alpha: float = 0.99
+    centered: bool = False
+    lr_decay: float = 0.0
+    initial_accumulator: float = 0.0
 
     def __post_init__(self) -> None:
-        for name in ("w0", "b0", "lr", "epochs", "h", "tol", "grad", "scale"):
+        for name in ("w0", "b0", "lr", "epochs", "h", "tol", "grad", "scale",
+                     *settings.OPTIMIZER_SETTINGS):
             value = getattr(self, name)
-            if name == "tol" and value is None:
+            if value is None and name in OPTIONAL:
                 continue
             settings.check(name, value)
+        check_hyper(self.hyper)
+
+    @property
+    def hyper(self) -> Hyper:
+        return Hyper(**{name: getattr(self, name) for name in settings.OPTIMIZER_SETTINGS})
 
     @classmethod
     def from_preset(cls, p: Preset, **overrides: float | int | str | None) -> TrainConfig:
@@ -73,6 +121,27 @@ class TrainingState:
     epochs: int  # the run's epoch budget
     tol: float | None = None
     grad: str = "analytic"  # the gradient source of dw and db: one of GRAD_SOURCES
+    optimizer: str = "sgd"  # the update rule (TrainConfig.optimizer)
+    buffers: tuple[float, ...] = ()  # its buffers after this record's update (rules.SLOTS)
+
+    @classmethod
+    def of_record(cls, row: Any, *, lr: float, h: float, epochs: int, tol: float | None,
+                  grad: str, optimizer: str, bound: float) -> TrainingState:
+        """The state of a history record (ROW's columns), with the run's settings; its status
+        from the divergence `bound` and tol."""
+        epoch = int(row[0])
+        loss, dw, db = float(row[3]), float(row[4]), float(row[5])
+        finite = math.isfinite(loss) and math.isfinite(dw) and math.isfinite(db)
+        if not (finite and loss <= bound):
+            status = DIVERGED
+        elif tol is not None and dw * dw + db * db < tol * tol:
+            status = CONVERGED
+        else:
+            status = READY if epoch == 0 else RUNNING
+        return cls(epoch=epoch, w=float(row[1]), b=float(row[2]), loss=loss, dw=dw, db=db,
+                   dw_numeric=float(row[6]), db_numeric=float(row[7]), lr=lr, h=h,
+                   status=status, epochs=epochs, tol=tol, grad=grad, optimizer=optimizer,
+                   buffers=tuple(float(v) for v in row[len(COLUMNS):]))
 
     @property
     def grad_norm(self) -> float:

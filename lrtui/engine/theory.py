@@ -17,7 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lrtui.engine import momentum
 from lrtui.engine.optim import RULE
+from lrtui.engine.rules import Hyper
 from lrtui.engine.stats import SufficientStats
 
 
@@ -45,8 +47,9 @@ class Tangent:
 class Theory:
     """Closed-form facts about one dataset's loss surface."""
 
-    def __init__(self, stats: SufficientStats) -> None:
+    def __init__(self, stats: SufficientStats, hyper: Hyper | None = None) -> None:
         self.stats = stats
+        self.hyper = Hyper() if hyper is None else hyper  # the run's update rule
         s = stats
         mean_x2 = s.sxx_n + s.x_mean * s.x_mean
         self.hessian = 2.0 * np.array([[mean_x2, s.x_mean], [s.x_mean, 1.0]])
@@ -65,9 +68,39 @@ class Theory:
         return Optimum(s.w_opt, s.b_opt, s.sse_min_n)
 
     @property
-    def critical_lr(self) -> float:
-        """The update rule's stability bound on this loss: 2/lambda_max for plain descent."""
-        return RULE.critical_lr(self.eigenvalues[1])
+    def critical_lr(self) -> float | None:
+        """The update rule's stability bound on this loss: 2/lambda_max for plain descent,
+        (2 + 2mu)/lambda_max for heavy ball, (2 + 2mu)/((1 + 2mu) lambda_max) for Nesterov;
+        None for the adaptive rules, whose steps have no closed-form bound."""
+        if self.hyper.optimizer != "sgd":
+            return None
+        if self.hyper.is_plain:
+            return RULE.critical_lr(self.eigenvalues[1])
+        return momentum.stability_limit(self.hyper, self.eigenvalues[1])
+
+    @property
+    def reference_lr(self) -> float:
+        """The critical rate, or plain descent's 2/lambda_max for a rule without one: the
+        scale of rates a sweep spans."""
+        critical = self.critical_lr
+        return RULE.critical_lr(self.eigenvalues[1]) if critical is None else critical
+
+    def above_critical(self, lr: float) -> bool:
+        critical = self.critical_lr
+        return critical is not None and lr > critical
+
+    @property
+    def critical_formula(self) -> str:
+        """How the critical rate is computed, in ASCII."""
+        h = self.hyper
+        if h.optimizer != "sgd":
+            return f"no closed form for {h.optimizer}"
+        lam = "(lambda_max + weight_decay)" if h.wd else "lambda_max"
+        if h.mu == 0.0:
+            return f"2/{lam}"
+        if h.nesterov:
+            return f"(2 + 2mu)/((1 + 2mu) {lam})"
+        return f"(2 + 2mu)/((1 - dampening) {lam})" if h.dampening else f"(2 + 2mu)/{lam}"
 
     @property
     def best_lr(self) -> float:
@@ -88,11 +121,16 @@ class Theory:
         c = b - (s.y_mean - w * s.x_mean)
         return s.sxx_n * d * d + c * c
 
-    def contraction(self, lr: float) -> float:
+    def contraction(self, lr: float) -> float | None:
         """max |1 - lr*lambda|: the factor by which the worst direction's error shrinks per step
-        (above 1 it grows; exactly 1 along the flat direction of degenerate data)."""
+        (above 1 it grows; exactly 1 along the flat direction of degenerate data). With
+        momentum, the spectral radius of its step matrix; None where theory has no rate."""
         lam_min, lam_max = self.eigenvalues
-        return max(abs(1.0 - lr * lam_min), abs(1.0 - lr * lam_max))
+        if self.hyper.is_plain:
+            return max(abs(1.0 - lr * lam_min), abs(1.0 - lr * lam_max))
+        if not momentum.exact(self.hyper):
+            return None
+        return max(momentum.rate(lam, lr, self.hyper) for lam in self.eigenvalues)
 
     def distance(self, w: float, b: float) -> float | None:
         """Euclidean distance from (w, b) to the optimum, or None if it is not unique."""
@@ -120,12 +158,15 @@ class Theory:
         """Why a run at rate `lr` diverged, in plain words with this data's numbers (`bound`:
         the loss past which the trainer called it diverged)."""
         critical = self.critical_lr
+        if critical is None:
+            return (f"the loss passed the divergence bound ({bound:.3g}) with "
+                    f"{self.hyper.optimizer}, whose steps have no closed-form bound")
         if lr > critical:
-            return (
-                f"the learning rate {lr:g} is above the critical rate 2/lambda_max = "
-                f"{critical:.6g} for this data, so each step multiplies the error by "
-                f"{self.contraction(lr):.4g}"
-            )
+            factor = self.contraction(lr)
+            said = (f"the learning rate {lr:g} is above the critical rate "
+                    f"{self.critical_formula} = {critical:.6g} for this data")
+            return said if factor is None else (
+                f"{said}, so each step multiplies the error by {factor:.4g}")
         return (
             f"the loss passed the divergence bound ({bound:.3g}) although the learning rate "
             f"{lr:g} is below the critical rate {critical:.6g}"
@@ -175,8 +216,13 @@ class Theory:
         limit = tol * tol
         if dw * dw + db * db < limit:
             return 0
-        if limit == 0.0 or not lr < self.critical_lr:
+        critical = self.critical_lr
+        if limit == 0.0 or critical is None or not lr < critical:
             return None
+        if not self.hyper.is_plain:
+            if not momentum.exact(self.hyper):
+                return None
+            return momentum.first_epoch(list(self.modes(w0, b0)), lr, self.hyper, limit)
         # log(lambda^2 c^2) per direction, in logarithms so that no square overflows
         return _first_epoch_below([(2.0 * (_log(lam) + _log(c)), lam)
                                    for lam, c in self.modes(w0, b0)], lr, limit)
@@ -187,8 +233,13 @@ class Theory:
         w0, b0 = start
         if self.loss_gap(w0, b0) < gap:
             return 0
-        if not gap > 0.0 or not lr < self.critical_lr:
+        critical = self.critical_lr
+        if not gap > 0.0 or critical is None or not lr < critical:
             return None
+        if not self.hyper.is_plain:
+            if not momentum.exact(self.hyper):
+                return None
+            return momentum.first_epoch(list(self.modes(w0, b0)), lr, self.hyper, gap, "gap")
         return _first_epoch_below([(math.log(0.5) + _log(lam) + 2.0 * _log(c), lam)
                                    for lam, c in self.modes(w0, b0)], lr, gap)
 

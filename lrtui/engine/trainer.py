@@ -1,15 +1,14 @@
 """The Trainer: full-batch gradient descent on the MSE of y_hat = w*x + b, one immutable
 snapshot (`TrainingState`) per epoch.
 
-An update is the update rule's (`optim.py`; today w -= lr*dw, b -= lr*db, both with the
-gradients of the same record). Where the update's gradient comes from is the run's gradient
-source (`gradients.py`). The record's dw and db are the gradients that source produced; its
+An update is the update rule's (`optim.py`'s fused loop for plain descent, `rules.py` for
+torch.optim's rules). Where its gradient comes from is the run's gradient source
+(`gradients.py`). The record's dw and db are the gradients that source produced; its
 loss and central-difference slopes are always the O(1) ones from the sufficient statistics.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -22,15 +21,15 @@ from lrtui.engine.data import Dataset
 from lrtui.engine.gradients import SOURCES, GradientFn, make_gradient
 from lrtui.engine.history import History
 from lrtui.engine.optim import RULE
+from lrtui.engine.rules import SLOTS, Hyper, Rule, advance, check_applies, make_rule
 from lrtui.engine.scaling import scaled
 from lrtui.engine.state import (
     COLUMNS,
-    CONVERGED,
     DIVERGED,
-    READY,
-    RUNNING,
+    ROW,
     TrainConfig,
     TrainingState,
+    records,
 )
 from lrtui.engine.stats import SufficientStats
 from lrtui.engine.theory import Theory
@@ -61,11 +60,10 @@ class Trainer:
         self.x_stats = SufficientStats.from_data(data)
         check_numbers(data.name, self.x_stats)
         self.scaling, self.train_data, self.stats = scaled(config.scale, data, self.x_stats)
-        self.theory = Theory(self.stats)
-        self.history = History()
         self._lr, self._h, self._tol = config.lr, config.h, config.tol
         self._epochs, self._grad = int(config.epochs), config.grad
         self._start = (float(config.w0), float(config.b0))
+        self._set_rule(config.hyper)
         self._gradient = self._make_gradient(config.grad, config.h)  # None: analytic, inline
         check_start(self.stats, *self._start, self._h)
         self.reset()
@@ -84,12 +82,16 @@ class Trainer:
     def grad(self) -> str:
         return self._grad
 
+    @property
+    def rule(self) -> Rule:  # the update rule; its hyper-parameters are `rule.h`
+        return self._rule
+
     def current_config(self) -> TrainConfig:
         """The run's settings as they are now (the start, lr, h, tol, epoch budget, gradient
         source and scale can change after the run began): what an export should reproduce."""
         return TrainConfig(w0=self._start[0], b0=self._start[1], lr=self._lr,
                            epochs=self._epochs, h=self._h, tol=self._tol, grad=self._grad,
-                           scale=self.scaling.kind)
+                           scale=self.scaling.kind, **vars(self._hyper))
 
     @property
     def divergence_bound(self) -> float:
@@ -112,6 +114,7 @@ class Trainer:
         start_loss = self.stats.loss(w0, b0)
         self._bound = DIVERGENCE_FACTOR * max(start_loss, self.stats.sse_min_n, _TINY_LOSS)
         row = self._rows(0, np.array([w0]), np.array([b0]))
+        row[0, len(COLUMNS):] = self._rule.initial()[: row.shape[1] - len(COLUMNS)]
         self._regrade(row)
         self.history.append(row)
         self._state = self._state_from(row[0])
@@ -132,10 +135,12 @@ class Trainer:
         self._epochs = int(config.epochs)
         self._start = (float(config.w0), float(config.b0))
         self._grad, self._gradient = config.grad, gradient
+        self._set_rule(config.hyper)
         self.reset()
         if recent is not None:
             try:
-                self.history.restore(recent, np.empty((0, len(COLUMNS))) if past is None else past,
+                self.history.restore(recent, np.empty((0, self.history.width)) if past is None
+                                     else past,
                                      stride)
             except ValueError as exc:
                 self.reset()
@@ -155,6 +160,25 @@ class Trainer:
         """Train on another scale (settings.SCALES); the run restarts from (w0, b0) in z's."""
         self._gradient = self._rescale(scale, self._grad, self._h, self._start)
         return self.reset()
+
+    def set_optimizer(self, **values: object) -> TrainingState:
+        """Another rule (with torch's defaults but for the values given with it) or new
+        hyper-parameters; the run restarts. DataError (nothing changes) on a value the rule
+        does not take or a combination torch refuses."""
+        rule = str(values.get("optimizer", self._hyper.optimizer))
+        check_applies(rule, values)
+        base = vars(self._hyper) if rule == self._hyper.optimizer else {}
+        self._set_rule(Hyper(**{**base, **{k: settings.check(k, v) for k, v in values.items()}}))
+        return self.reset()
+
+    def _set_rule(self, hyper: Hyper) -> None:
+        """The rule, and a history as wide as its records (COLUMNS, then its buffers if it
+        keeps any: plain descent's records are what they always were)."""
+        self._hyper, self._rule = hyper, make_rule(hyper)
+        self.theory = Theory(self.stats, hyper)
+        width = len(ROW) if any(self._rule.names) else len(COLUMNS)
+        if getattr(self, "history", None) is None or self.history.width != width:
+            self.history: History = History(width=width)
 
     def set_lr(self, lr: float) -> TrainingState:
         """Change the learning rate in place; the next step uses it.
@@ -226,7 +250,7 @@ class Trainer:
             self._state = self._state_from(self.history.last())
         return self._state
 
-    def step(self) -> TrainingState:
+    def step(self) -> TrainingState:  # one epoch
         return self.run(1)
 
     def run(self, k: int | None = None, sink: Sink | None = None,
@@ -237,8 +261,8 @@ class Trainer:
         `deadline` (a `time.perf_counter()` value), a gradient source that costs O(N) a step
         stops at the first step that ends after it (at least one step runs), so a large run
         cannot freeze the app; O(1) sources always run all k. Each batch of new records is
-        appended to the history and, if given, passed to `sink` as an (m, 8) array with the
-        columns of `COLUMNS`.
+        appended to the history and, if given, passed to `sink` as an (m, history.width)
+        array (the columns of `ROW`).
         """
         remaining = self._epochs - self._state.epoch
         todo = remaining if k is None else min(int(k), remaining)
@@ -267,15 +291,24 @@ class Trainer:
         s = self._state
         tol2 = -1.0 if self._tol is None else self._tol * self._tol
         first = s.epoch + 1
-        if self._gradient is None:
+        if self._hyper.is_plain and self._gradient is None:
             ws, bs, stopped = RULE.advance_analytic(self.stats, s.w, s.b, s.dw, s.db, self._lr,
                                                     m, self._bound, tol2)
             return self._rows(first, np.array(ws), np.array(bs)), stopped
+        sts: list[float] = []
         with np.errstate(all="ignore"):
-            ws, bs, dws, dbs, stopped = RULE.advance(self._gradient, self.stats.loss, s.w, s.b,
-                                                     s.dw, s.db, self._lr, m, self._bound, tol2)
+            if self._hyper.is_plain:
+                ws, bs, dws, dbs, stopped = RULE.advance(
+                    self._gradient or self.stats.gradient, self.stats.loss, s.w, s.b, s.dw,
+                    s.db, self._lr, m, self._bound, tol2)
+            else:  # a torch.optim rule, from its buffers
+                ws, bs, dws, dbs, sts, stopped = advance(
+                    self._rule, self._gradient or self.stats.gradient, self.stats.loss, s.w,
+                    s.b, s.dw, s.db, s.buffers, s.epoch, self._lr, m, self._bound, tol2)
         rows = self._rows(first, np.array(ws), np.array(bs))
         rows[:, 4], rows[:, 5] = dws, dbs
+        if rows.shape[1] > len(COLUMNS):
+            rows[:, len(COLUMNS):] = np.array(sts).reshape(-1, SLOTS)
         return rows, stopped
 
     def _make_gradient(self, grad: str, h: float) -> GradientFn | None:
@@ -290,7 +323,7 @@ class Trainer:
             if scale != self.scaling.kind:
                 self.scaling, self.train_data, self.stats = scaled(scale, self.data,
                                                                    self.x_stats)
-                self.theory = Theory(self.stats)
+                self.theory = Theory(self.stats, self._hyper)
             gradient = self._make_gradient(grad, h)
             check_start(self.stats, *start, h)
         except DataError:
@@ -309,42 +342,9 @@ class Trainer:
                 row[4], row[5] = self._gradient(float(row[1]), float(row[2]))
 
     def _rows(self, first_epoch: int, w: np.ndarray, b: np.ndarray) -> np.ndarray:
-        s = self.stats
-        rows = np.empty((len(w), len(COLUMNS)))
-        rows[:, 0] = np.arange(first_epoch, first_epoch + len(w))
-        rows[:, 1] = w
-        rows[:, 2] = b
-        with np.errstate(all="ignore"):
-            rows[:, 3] = s.loss(w, b)
-            rows[:, 4], rows[:, 5] = s.gradient(w, b)
-            rows[:, 6], rows[:, 7] = s.central_difference(w, b, self._h)
-        return rows
+        return records(self.stats, first_epoch, w, b, self._h, self.history.width)
 
     def _state_from(self, row: np.ndarray) -> TrainingState:
-        epoch = int(row[0])
-        loss, dw, db = float(row[3]), float(row[4]), float(row[5])
-        finite = math.isfinite(loss) and math.isfinite(dw) and math.isfinite(db)
-        if not (finite and loss <= self._bound):
-            status = DIVERGED
-        elif self._tol is not None and dw * dw + db * db < self._tol * self._tol:
-            status = CONVERGED
-        elif epoch == 0:
-            status = READY
-        else:
-            status = RUNNING
-        return TrainingState(
-            epoch=epoch,
-            w=float(row[1]),
-            b=float(row[2]),
-            loss=loss,
-            dw=dw,
-            db=db,
-            dw_numeric=float(row[6]),
-            db_numeric=float(row[7]),
-            lr=self._lr,
-            h=self._h,
-            status=status,
-            epochs=self._epochs,
-            tol=self._tol,
-            grad=self._grad,
-        )
+        return TrainingState.of_record(row, lr=self._lr, h=self._h, epochs=self._epochs,
+                                       tol=self._tol, grad=self._grad,
+                                       optimizer=self._hyper.optimizer, bound=self._bound)

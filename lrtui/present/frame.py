@@ -21,6 +21,7 @@ from lrtui.engine.autograd import Node, loss_graph
 from lrtui.engine.data import Dataset
 from lrtui.engine.ladder import nice_step
 from lrtui.engine.optim import RULE
+from lrtui.engine.rules import SLOTS, Rule, make_rule
 from lrtui.engine.scaling import Scaling
 from lrtui.engine.state import TrainingState
 from lrtui.engine.stats import SufficientStats
@@ -117,9 +118,26 @@ class Frame:
 
     @property
     def next_step(self) -> tuple[float, float]:
-        """(dw, db) of the next update: the update rule's step from here."""
+        """(dw, db) of the next update: the update rule's step from here (with its buffers)."""
         s = self.state
-        return RULE.delta(s.dw, s.db, s.lr)
+        if self.run.theory.hyper.is_plain:
+            return RULE.delta(s.dw, s.db, s.lr)
+        rule = self.rule
+        st = s.buffers if len(s.buffers) == SLOTS else rule.initial()
+        w, b, _ = rule.update(s.w, s.b, s.dw, s.db, st, s.epoch + 1, s.lr)
+        return w - s.w, b - s.b
+
+    @cached_property
+    def rule(self) -> Rule:
+        """The run's update rule (its hyper-parameters are `rule.h`)."""
+        return make_rule(self.run.theory.hyper)
+
+    @property
+    def buffers(self) -> list[tuple[str, float, float]]:
+        """The rule's buffers now, as (torch's name, w's, b's), e.g. ("exp_avg", m_w, m_b)."""
+        names, values = self.rule.names, self.state.buffers
+        return [(names[i][:-2], values[i], values[i + 1]) for i in range(0, len(names), 2)
+                if names[i] and len(values) == SLOTS]
 
     @cached_property
     def predicted_epochs(self) -> int | None:

@@ -30,7 +30,7 @@ def status_message(
     `bound` is the trainer's divergence bound."""
     if state.status == DIVERGED:
         # The keys first: at 80 columns the two lines end before the explanation does.
-        recover = "- or r" if state.lr > theory.critical_lr else "r"
+        recover = "- or r" if theory.above_critical(state.lr) else "r"
         cause = theory.divergence_cause(state.lr, bound)
         return f"diverged at epoch {state.epoch:,} (press {recover}): {cause}.", "error"
     if state.status == CONVERGED:
@@ -48,7 +48,7 @@ def status_message(
     if playing:
         steps = f"{speed:,} step{'s' if speed > 1 else ''}"
         return f"playing at {steps} per frame; space pauses, ] and [ change speed", ""
-    if state.lr > theory.critical_lr:
+    if theory.above_critical(state.lr):
         return (
             f"lr {num(state.lr)} is above the critical rate {num(theory.critical_lr, 4)}: "
             "this run will diverge",

@@ -45,7 +45,7 @@ def sweep_scene(trainer: Trainer) -> SweepScene:
     config = replace(trainer.current_config(), grad="analytic")
     scratch = Trainer(trainer.data, config)
     theory = scratch.theory
-    top = sweep.PAST_CRITICAL * theory.critical_lr
+    top = sweep.PAST_CRITICAL * theory.reference_lr
     lrs = sweep.rates(top / 10**sweep.DECADES, top, COUNT)
     rows = tuple(sweep.sweep(scratch, lrs))
     fine = np.geomspace(lrs[0], lrs[-1], CURVE)
@@ -54,4 +54,4 @@ def sweep_scene(trainer: Trainer) -> SweepScene:
                  for r in fine]
     keep = [i for i, p in enumerate(predicted) if p is not None and p > 0]
     curve = (fine[keep], np.array([float(predicted[i]) for i in keep]))  # type: ignore[arg-type]
-    return SweepScene(rows, curve, theory.critical_lr, theory.best_lr, int(config.epochs), tol)
+    return SweepScene(rows, curve, theory.reference_lr, theory.best_lr, int(config.epochs), tol)

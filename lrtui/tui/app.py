@@ -246,11 +246,14 @@ class LrtuiApp(App[None]):
     def action_reset(self) -> None:
         self._do(self.trainer.reset)
 
-    def action_lr_up(self) -> None:
-        self.apply_settings({"lr": ladder_step(self.state.lr, +1)})
+    def action_lr(self, direction: int) -> None:
+        self.apply_settings({"lr": ladder_step(self.state.lr, direction)})
 
-    def action_lr_down(self) -> None:
-        self.apply_settings({"lr": ladder_step(self.state.lr, -1)})
+    def action_cycle(self, name: str) -> None:
+        """The setting's next choice (o: the next optimizer; the run restarts)."""
+        choices = settings.SETTINGS[name].choices
+        now = getattr(self.trainer.current_config(), name)
+        self.apply_settings({name: choices[(choices.index(now) + 1) % len(choices)]})
 
     def apply_settings(self, values: dict[str, Any]) -> None:
         """Apply checked settings of the table (run and view ones). A change of lr plays on;

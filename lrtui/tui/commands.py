@@ -14,7 +14,8 @@ from lrtui.errors import DataError
 
 USAGE = "type a setting and a value: " + ", ".join(
     f"{name} {settings.SETTINGS[name].example}" for name in settings.PROMPT
-)
+    if settings.SETTINGS[name].example
+) + " (and any hyper-parameter of the optimizer)"
 
 
 class CommandError(ValueError):

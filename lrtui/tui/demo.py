@@ -64,7 +64,7 @@ class DemoApp(LrtuiApp):
     BINDINGS = [
         replace(binding, show=False) for binding in LrtuiApp.BINDINGS
         if isinstance(binding, Binding) and binding.show
-        and binding.action in ("reset", "lr_up", "lr_down", "prompt")
+        and binding.action in ("reset", "lr(1)", "lr(-1)", "prompt")
     ] + [
         Binding("space", "tour_pause", "hold/resume", id="tour-pause"),
         Binding("n,right", "next_stage", "next", key_display="n/→", id="next-stage"),

@@ -42,10 +42,12 @@ def test_train_json_runs_the_chosen_source(grad):
 def test_default_source_is_analytic_and_the_json_keeps_its_keys():
     doc = strict_json(run_lrtui("train", "--json", "--epochs", "3").stdout)
     assert doc["config"]["grad"] == "analytic"
-    # keys are only ever added (scale came after grad), in this order
+    # keys are only ever added (scale came after grad, then optimizer), in this order
     assert list(doc["config"]) == ["data", "w0", "b0", "lr", "epochs", "h", "tol", "grad",
-                                   "scale"]
+                                   "scale", "optimizer"]
     assert doc["config"]["scale"] == "none"
+    assert doc["config"]["optimizer"] == {"name": "sgd", "momentum": 0.0, "dampening": 0.0,
+                                          "nesterov": False, "weight_decay": 0.0}
     assert list(doc["history"][0]) == list(COLUMNS)
 
 

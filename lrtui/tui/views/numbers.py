@@ -159,12 +159,14 @@ class ParametersView(NumberPanel):
         self.set("w", state.w)
         self.set("b", state.b)
         self.set("loss", state.loss)
-        lr_tone = "error" if state.lr > theory.critical_lr else ""
+        lr_tone = "error" if theory.above_critical(state.lr) else ""
         self.set("lr", state.lr, lr_tone)
         self.set("w_opt", "not unique" if opt.w is None else opt.w)
         self.set("b_opt", opt.b)
         self.set("loss_opt", opt.loss)
-        self.set("critical", theory.critical_lr)
+        critical = theory.critical_lr
+        self.set("critical", "none (adaptive)" if critical is None else critical,
+                 "muted" if critical is None else "")
         self.set("speed", f"{frame.view.speed:,}/frame")
         self.set("distance", theory.distance(state.w, state.b))
         self._show_scale(frame)
@@ -181,12 +183,21 @@ def prediction_words(frame: Frame) -> str:
     if state.tol is None:
         return ""
     if k is None:
-        if state.lr > frame.run.theory.critical_lr:
+        theory = frame.run.theory
+        if theory.critical_lr is None:
+            return f"predicted: no closed form ({theory.hyper.optimizer})"
+        if theory.above_critical(state.lr):
             return "predicted: diverges"
         return "predicted: never converges"
     if state.status == CONVERGED:
         return f"predicted {k:,} · actual {state.epoch:,}"
     return f"predicted: {k:,} epochs to tol"
+
+
+# The buffers' names in the panel's narrow first column (torch's names in the JSON).
+SHORT = {"momentum_buffer": "momentum", "exp_avg": "m (avg)", "exp_avg_sq": "v (avg sq)",
+         "max_exp_avg_sq": "v max", "square_avg": "sq avg", "grad_avg": "grad avg",
+         "sum": "sum sq"}
 
 
 class GradientsView(NumberPanel):
@@ -218,7 +229,25 @@ class GradientsView(NumberPanel):
             "step",
             "=next_w",
             "=next_b",
+            *(f"={name}{i}" for i in range(3) for name in ("buffer", "buffer_w", "buffer_b")),
         ]
+
+    def compose(self) -> ComposeResult:
+        cells = list(super().compose())
+        for widget in cells[-9:]:  # the update rule's buffers: shown only for a rule with any
+            widget.display = False
+        yield from cells
+
+    def _show_buffers(self, frame: Frame) -> None:
+        shown = frame.buffers
+        for i in range(3):
+            if i < len(shown):
+                name, w, b = shown[i]
+                self.set(f"buffer{i}", SHORT.get(name, name), "muted")
+                self.set(f"buffer_w{i}", w)
+                self.set(f"buffer_b{i}", b)
+            for cell in ("buffer", "buffer_w", "buffer_b"):
+                self.value(f"{cell}{i}").display = i < len(shown)
 
     def show(self, frame: Frame) -> None:
         state, report = frame.state, frame.gradients
@@ -238,6 +267,9 @@ class GradientsView(NumberPanel):
         step_w, step_b = frame.next_step
         self.set("next_w", step_w, prefix="Δw ")  # --ascii's filter draws Δ as d: "dw"
         self.set("next_b", step_b, prefix="Δb ")
-        subtitle = f"▸ drives the step · central h={state.h:g}"
+        self._show_buffers(frame)
+        rule = frame.rule.h
+        said = "" if rule.is_plain else f"{rule.optimizer} · "
+        subtitle = f"{said}▸ drives the step · central h={state.h:g}"
         if self.border_subtitle != subtitle:  # setting it repaints the whole panel
             self.border_subtitle = subtitle
