@@ -44,7 +44,7 @@ def result_dict(trainer: Trainer) -> dict:
     result = {
         "status": s.status,
         "stop_reason": stop_reason,
-        "epochs_run": s.epoch,
+        "epochs_run": s.passes,
         "w": s.w,
         "b": s.b,
         "loss": s.loss,
@@ -63,6 +63,9 @@ def result_dict(trainer: Trainer) -> dict:
     }
     if s.tol is not None:  # theory's first epoch with gradient norm below tol (None: never)
         result["predicted_epochs"] = predicted_epochs(trainer)
+    if trainer.plan is not None:
+        result["steps_run"] = s.epoch
+        result["noise_floor"] = noise_floor(trainer)
     return _json_safe(result)
 
 
@@ -90,6 +93,19 @@ class GapWatch:
                                                                   self.gap)}
 
 
+def noise_floor(trainer: Trainer) -> dict:
+    """Theory's E[L - L*] at constant-rate SGD's noise floor, next to the mean of L - L* over
+    the run's last epochs (the last 10, or the second half of a shorter run)."""
+    plan, s = trainer.plan, trainer.state
+    assert plan is not None
+    last = min(10 * plan.per_epoch, max(1, s.epoch // 2))
+    rows = trainer.history.rows()[-last:]
+    with np.errstate(all="ignore"):
+        measured = float(np.mean(trainer.theory.loss_gap(rows[:, 1], rows[:, 2])))
+    return {"predicted": plan.noise_floor(trainer.stats, s.lr), "measured": measured,
+            "over_steps": int(len(rows))}
+
+
 def original_dict(trainer: Trainer) -> dict:
     """The final line in x's units (w_x, b_x; `w`, `b` themselves for --scale none), and the
     least-squares line of x (None when it is not unique)."""
@@ -102,7 +118,9 @@ def original_dict(trainer: Trainer) -> dict:
 def predicted_epochs(trainer: Trainer) -> int | None:
     """Theory's epoch of convergence for this run (from its start, at its lr and tol)."""
     s = trainer.state
-    return None if s.tol is None else trainer.theory.predicted_epochs(trainer.start, s.lr, s.tol)
+    if s.tol is None or trainer.plan is not None:  # mini-batch noise: no closed form
+        return None
+    return trainer.theory.predicted_epochs(trainer.start, s.lr, s.tol)
 
 
 def predicted_words(trainer: Trainer) -> str:
@@ -111,6 +129,8 @@ def predicted_words(trainer: Trainer) -> str:
     if k is not None:
         return f"theory predicted {k:,}"
     lr, critical = trainer.state.lr, trainer.theory.critical_lr
+    if trainer.plan is not None:
+        return "theory predicts no epoch count under mini-batch noise"
     if critical is None:
         return f"theory has no closed form for {trainer.theory.hyper.optimizer}"
     if lr > critical:

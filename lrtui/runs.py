@@ -13,6 +13,7 @@ from lrtui.engine.data import synthetic as make_synthetic
 from lrtui.engine.rules import TAKES
 from lrtui.engine.state import TrainConfig
 from lrtui.errors import DataError
+from lrtui.settings import BATCH_SETTINGS
 
 
 def _given_run_options(args: argparse.Namespace) -> list[str]:
@@ -109,6 +110,18 @@ def add_optimizer_options(parser: argparse.ArgumentParser, default: Callable[[ob
                           metavar="X", help=helptext)
     rule.add_argument("--betas", nargs=2, type=number, metavar=("B1", "B2"),
                       default=default(None), help="adam's decay rates (default 0.9 0.999)")
+    rule.add_argument("--batch-size", dest="batch_size", type=settings.argtype("batch_size"),
+                      default=default(None), metavar="B",
+                      help="points per update (default: all of them); epoch e visits them in "
+                      "the order numpy.random.default_rng([S, e]).permutation(n)")
+    rule.add_argument("--shuffle", type=settings.argtype("shuffle"), default=default(None),
+                      metavar="{epoch,once,none}",
+                      help="reshuffle every epoch (default), reuse epoch 0's order, or keep "
+                      "the file's order")
+    rule.add_argument("--shuffle-seed", dest="shuffle_seed", metavar="S", default=default(None),
+                      type=settings.argtype("shuffle_seed"), help="S above (default 0)")
+    rule.add_argument("--drop-last", dest="drop_last", action="store_true",
+                      default=default(None), help="leave out each epoch's last, smaller batch")
     for flag, helptext in (("--nesterov", "Nesterov momentum (sgd)"),
                            ("--amsgrad", "the AMSGrad variant (adam, adamw)"),
                            ("--centered", "centered rmsprop")):
@@ -121,6 +134,11 @@ def rule_options(args: argparse.Namespace) -> dict[str, Any]:
     names = ("optimizer", "momentum", "dampening", "nesterov", "weight_decay", "eps",
              "amsgrad", "alpha", "centered", "lr_decay", "initial_accumulator")
     given = {k: getattr(args, k) for k in names if getattr(args, k, None) not in (None, False)}
+    batching = {k: getattr(args, k) for k in BATCH_SETTINGS
+                if getattr(args, k, None) not in (None, False)}
+    if batching and "batch_size" not in batching:
+        raise DataError(f"--{_flag(next(iter(batching)))} orders mini-batches; it needs "
+                        "--batch-size B")
     betas = getattr(args, "betas", None)
     if betas is not None:
         given["beta1"], given["beta2"] = (settings.check("beta1", betas[0]),
@@ -132,7 +150,7 @@ def rule_options(args: argparse.Namespace) -> dict[str, Any]:
         takes = ", ".join(sorted({"--" + _flag(k) for k in TAKES[rule]}))
         raise DataError(f"{' and '.join(flags)} do{'es' if len(flags) == 1 else ''} not apply "
                         f"to --optimizer {rule} (it takes {takes})")
-    return given
+    return {**given, **batching}
 
 
 def _flag(name: str) -> str:

@@ -31,6 +31,7 @@ import numpy as np
 
 from lrtui import __version__, settings
 from lrtui.engine.data import Dataset, load_csv, preset, synthetic
+from lrtui.engine.rules import SLOTS
 from lrtui.engine.state import COLUMNS, OPTIONAL, ROW, TrainConfig, TrainingState
 from lrtui.engine.trainer import Trainer
 from lrtui.errors import DataError
@@ -50,9 +51,12 @@ def history_csv(trainer: Trainer) -> str:
     used = [i for i, name in enumerate(trainer.rule.names) if name]  # the rule's buffers
     rows = trainer.history.rows()
     used = used if rows.shape[1] > len(COLUMNS) else []
-    lines = [",".join(list(COLUMNS) + [trainer.rule.names[i] for i in used])]
+    batched = rows.shape[1] == len(ROW)  # mini-batches: steps, and each one's batch loss
+    head = ["step" if batched else "epoch", *COLUMNS[1:], *(trainer.rule.names[i] for i in used)]
+    lines = [",".join(head + (["batch_loss"] if batched else []))]
     for row in rows:
         values = list(row[1:len(COLUMNS)]) + [row[len(COLUMNS) + i] for i in used]
+        values += [row[-1]] if batched else []
         lines.append(",".join([str(int(row[0]))] + [repr(float(v)) for v in values]))
     return "\n".join(lines) + "\n"
 
@@ -121,7 +125,7 @@ def _config_doc(config: TrainConfig) -> dict:
     run is the one earlier versions wrote and read."""
     doc = config.as_dict()
     defaults = TrainConfig(w0=0.0, b0=0.0, lr=1.0, epochs=1)
-    for name in ("scale", *settings.OPTIMIZER_SETTINGS):  # at its default: left out
+    for name in ("scale", *settings.OPTIMIZER_SETTINGS, *settings.BATCH_SETTINGS):  # default
         if doc[name] == getattr(defaults, name):
             del doc[name]
     return doc
@@ -163,7 +167,7 @@ def _get(doc: dict, key: str, kind: type, where: str):
 
 def _config(doc: dict) -> TrainConfig:
     names = {f.name for f in fields(TrainConfig)}
-    optional = {"scale", *settings.OPTIMIZER_SETTINGS}  # may be left out (at the default)
+    optional = {"scale", *settings.OPTIMIZER_SETTINGS, *settings.BATCH_SETTINGS}  # defaults
     if not names - optional <= set(doc) <= names:
         raise _Damaged(f"config does not hold exactly the settings {', '.join(sorted(names))}")
     try:  # each value as the settings table takes it from a file, then the whole config
@@ -240,9 +244,10 @@ def _parse(doc) -> Session:
     except DataError as exc:
         raise _Damaged(f"view: {exc}") from None
     history = _get(doc, "history", dict, "")
-    if history.get("columns") not in (list(COLUMNS), list(ROW)):
-        raise _Damaged(f"history.columns is not {list(COLUMNS)} (and the buffers "
-                       f"{', '.join(ROW[len(COLUMNS):])} of an update rule that keeps them)")
+    widths = (len(COLUMNS), len(COLUMNS) + SLOTS, len(ROW))  # plain, a rule's buffers, batches
+    if history.get("columns") not in [list(ROW[:w]) for w in widths]:
+        raise _Damaged(f"history.columns is not {list(COLUMNS)} (then an update rule's "
+                       f"{', '.join(ROW[len(COLUMNS):])})")
     width = len(history["columns"])
     stride = _get(history, "stride", int, "history.")
     recent = _decode_rows(_get(history, "recent", list, "history."), "history.recent", width)

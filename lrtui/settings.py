@@ -92,6 +92,15 @@ TABLE: tuple[Setting, ...] = (
             minimum=0.0),
     Setting("initial_accumulator", NUMBER, "Adagrad's initial sum (default 0)", "run",
             minimum=0.0, aliases=("initial_accumulator_value",)),
+    # Mini-batches (the default, none, is all the data); a change restarts the run.
+    Setting("batch_size", WHOLE, "points per update (none: all of them, full batch)", "run",
+            low=1, aliases=("batch",), example="8"),
+    Setting("shuffle", CHOICE, "the batches' order: reshuffled every epoch, epoch 0's order "
+            "every epoch (once), or the file's order (none)", "run",
+            choices=("epoch", "once", "none")),
+    Setting("shuffle_seed", WHOLE, "the seed S of the order default_rng([S, epoch])", "run",
+            low=0),
+    Setting("drop_last", FLAG, "leave out the last, smaller batch of an epoch", "run"),
     Setting("speed", WHOLE, "engine steps per frame while playing", "view", low=1,
             high=MAX_SPEED),
     Setting("log", FLAG, "the loss over epochs on a log scale", "view"),
@@ -111,6 +120,8 @@ RUN = tuple(s.name for s in TABLE if s.scope == "run")
 VIEW = tuple(s.name for s in TABLE if s.scope == "view")
 # What the app's prompt takes: the run's values (reset has its own key there).
 PROMPT = tuple(s.name for s in TABLE if s.scope == "run" and s.name != "reset")
+# The mini-batch settings (TrainConfig fields; a change restarts the run).
+BATCH_SETTINGS = ("batch_size", "shuffle", "shuffle_seed", "drop_last")
 # The update rule's settings (TrainConfig fields; a change restarts the run).
 OPTIMIZER_SETTINGS = ("optimizer", "momentum", "dampening", "nesterov", "weight_decay", "beta1",
                       "beta2", "eps", "amsgrad", "alpha", "centered", "lr_decay",
@@ -237,6 +248,7 @@ class Steerable(Protocol):
     def set_lr(self, lr: float) -> object: ...
     def set_epochs(self, epochs: int) -> object: ...
     def set_optimizer(self, **values: Any) -> object: ...
+    def set_batches(self, **values: Any) -> object: ...
 
 
 def apply_run(trainer: Steerable, values: dict[str, Any]) -> None:
@@ -250,6 +262,9 @@ def apply_run(trainer: Steerable, values: dict[str, Any]) -> None:
     rule = {k: v for k, v in values.items() if k in OPTIMIZER_SETTINGS}
     if rule:
         trainer.set_optimizer(**rule)
+    batches = {k: v for k, v in values.items() if k in BATCH_SETTINGS}
+    if batches:
+        trainer.set_batches(**batches)
     if "w" in values or "b" in values:
         trainer.set_start(values.get("w"), values.get("b"))
     elif values.get("reset"):

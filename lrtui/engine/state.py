@@ -26,7 +26,8 @@ COLUMNS = ("epoch", "w", "b", "loss", "dw", "db", "dw_numeric", "db_numeric")
 # A history row is COLUMNS and then the update rule's buffers (rules.SLOTS of them; 0 where the
 # rule keeps none), so that stepping back restores them with w and b.
 BUFFERS = tuple(f"buffer{i}" for i in range(SLOTS))
-ROW = COLUMNS + BUFFERS
+# A mini-batch run's rows add the loss of the batch that made each update.
+ROW = COLUMNS + BUFFERS + ("batch_loss",)
 
 
 def records(stats: SufficientStats, first_epoch: int, w: np.ndarray, b: np.ndarray, h: float,
@@ -45,7 +46,7 @@ def records(stats: SufficientStats, first_epoch: int, w: np.ndarray, b: np.ndarr
     return rows
 
 
-OPTIONAL = ("tol", "momentum", "weight_decay", "eps")  # None is allowed: see below
+OPTIONAL = ("tol", "momentum", "weight_decay", "eps", "batch_size")  # None is allowed: see below
 
 
 @dataclass(frozen=True)
@@ -78,10 +79,15 @@ class TrainConfig:
     centered: bool = False
     lr_decay: float = 0.0
     initial_accumulator: float = 0.0
+    # Mini-batches (lrtui.engine.batches): None is all the data, one update per epoch.
+    batch_size: int | None = None
+    shuffle: str = "epoch"
+    shuffle_seed: int = 0
+    drop_last: bool = False
 
     def __post_init__(self) -> None:
         for name in ("w0", "b0", "lr", "epochs", "h", "tol", "grad", "scale",
-                     *settings.OPTIMIZER_SETTINGS):
+                     *settings.OPTIMIZER_SETTINGS, *settings.BATCH_SETTINGS):
             value = getattr(self, name)
             if value is None and name in OPTIONAL:
                 continue
@@ -123,10 +129,14 @@ class TrainingState:
     grad: str = "analytic"  # the gradient source of dw and db: one of GRAD_SOURCES
     optimizer: str = "sgd"  # the update rule (TrainConfig.optimizer)
     buffers: tuple[float, ...] = ()  # its buffers after this record's update (rules.SLOTS)
+    # Mini-batches: `epoch` and `epochs` count updates (steps), `batches` of them an epoch;
+    # batch_loss is the loss of the batch that made this record's update (None: full batch).
+    batches: int = 1
+    batch_loss: float | None = None
 
     @classmethod
     def of_record(cls, row: Any, *, lr: float, h: float, epochs: int, tol: float | None,
-                  grad: str, optimizer: str, bound: float) -> TrainingState:
+                  grad: str, optimizer: str, bound: float, batches: int = 1) -> TrainingState:
         """The state of a history record (ROW's columns), with the run's settings; its status
         from the divergence `bound` and tol."""
         epoch = int(row[0])
@@ -141,7 +151,14 @@ class TrainingState:
         return cls(epoch=epoch, w=float(row[1]), b=float(row[2]), loss=loss, dw=dw, db=db,
                    dw_numeric=float(row[6]), db_numeric=float(row[7]), lr=lr, h=h,
                    status=status, epochs=epochs, tol=tol, grad=grad, optimizer=optimizer,
-                   buffers=tuple(float(v) for v in row[len(COLUMNS):]))
+                   buffers=tuple(float(v) for v in row[len(COLUMNS):len(COLUMNS) + SLOTS]),
+                   batches=batches,
+                   batch_loss=float(row[len(ROW) - 1]) if len(row) == len(ROW) else None)
+
+    @property
+    def passes(self) -> int:
+        """Completed passes over the data (epochs); `epoch` itself in a full-batch run."""
+        return self.epoch // self.batches
 
     @property
     def grad_norm(self) -> float:

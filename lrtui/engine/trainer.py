@@ -19,9 +19,8 @@ from lrtui import settings
 from lrtui.engine.checks import check_numbers, check_start
 from lrtui.engine.data import Dataset
 from lrtui.engine.gradients import SOURCES, GradientFn, make_gradient
-from lrtui.engine.history import History
 from lrtui.engine.optim import RULE
-from lrtui.engine.rules import SLOTS, Hyper, Rule, advance, check_applies, make_rule
+from lrtui.engine.rules import SLOTS, Rule, advance
 from lrtui.engine.scaling import scaled
 from lrtui.engine.state import (
     COLUMNS,
@@ -33,6 +32,7 @@ from lrtui.engine.state import (
 )
 from lrtui.engine.stats import SufficientStats
 from lrtui.engine.theory import Theory
+from lrtui.engine.trainer_rules import RuleSettings
 from lrtui.errors import DataError
 
 # A run has diverged when a value stops being finite or the loss exceeds DIVERGENCE_FACTOR
@@ -45,7 +45,7 @@ _CHUNK = 4096  # epochs computed per inner loop before the records are built as 
 Sink = Callable[[np.ndarray], None]
 
 
-class Trainer:
+class Trainer(RuleSettings):
     """Runs gradient descent on one dataset and keeps the current `TrainingState`.
 
     Each step costs O(1): the loss and gradients come from `SufficientStats`, so a run of
@@ -63,6 +63,7 @@ class Trainer:
         self._lr, self._h, self._tol = config.lr, config.h, config.tol
         self._epochs, self._grad = int(config.epochs), config.grad
         self._start = (float(config.w0), float(config.b0))
+        self._plan = self._make_plan(config, config.grad)
         self._set_rule(config.hyper)
         self._gradient = self._make_gradient(config.grad, config.h)  # None: analytic, inline
         check_start(self.stats, *self._start, self._h)
@@ -91,7 +92,7 @@ class Trainer:
         source and scale can change after the run began): what an export should reproduce."""
         return TrainConfig(w0=self._start[0], b0=self._start[1], lr=self._lr,
                            epochs=self._epochs, h=self._h, tol=self._tol, grad=self._grad,
-                           scale=self.scaling.kind, **vars(self._hyper))
+                           scale=self.scaling.kind, **vars(self._hyper), **self._batching)
 
     @property
     def divergence_bound(self) -> float:
@@ -114,7 +115,8 @@ class Trainer:
         start_loss = self.stats.loss(w0, b0)
         self._bound = DIVERGENCE_FACTOR * max(start_loss, self.stats.sse_min_n, _TINY_LOSS)
         row = self._rows(0, np.array([w0]), np.array([b0]))
-        row[0, len(COLUMNS):] = self._rule.initial()[: row.shape[1] - len(COLUMNS)]
+        if row.shape[1] > len(COLUMNS):  # the rule's buffers at the start
+            row[0, len(COLUMNS):len(COLUMNS) + SLOTS] = self._rule.initial()
         self._regrade(row)
         self.history.append(row)
         self._state = self._state_from(row[0])
@@ -127,10 +129,13 @@ class Trainer:
         recent record is the current state). Without records the run restarts at epoch 0.
         Stepping on from here gives the same numbers as a run that never stopped. Raises
         DataError if the start is unusable or the records do not fit."""
-        if recent is not None and not np.all(np.asarray(recent)[-1:, 0] <= config.epochs):
-            raise DataError("the saved records go beyond the epoch budget")
         gradient = self._rescale(config.scale, config.grad, config.h,
                                  (float(config.w0), float(config.b0)))
+        plan = self._make_plan(config, config.grad)
+        budget = config.epochs * (1 if plan is None else plan.per_epoch)
+        if recent is not None and not np.all(np.asarray(recent)[-1:, 0] <= budget):
+            raise DataError("the saved records go beyond the epoch budget")
+        self._plan = plan
         self._lr, self._h, self._tol = config.lr, config.h, config.tol
         self._epochs = int(config.epochs)
         self._start = (float(config.w0), float(config.b0))
@@ -160,25 +165,6 @@ class Trainer:
         """Train on another scale (settings.SCALES); the run restarts from (w0, b0) in z's."""
         self._gradient = self._rescale(scale, self._grad, self._h, self._start)
         return self.reset()
-
-    def set_optimizer(self, **values: object) -> TrainingState:
-        """Another rule (with torch's defaults but for the values given with it) or new
-        hyper-parameters; the run restarts. DataError (nothing changes) on a value the rule
-        does not take or a combination torch refuses."""
-        rule = str(values.get("optimizer", self._hyper.optimizer))
-        check_applies(rule, values)
-        base = vars(self._hyper) if rule == self._hyper.optimizer else {}
-        self._set_rule(Hyper(**{**base, **{k: settings.check(k, v) for k, v in values.items()}}))
-        return self.reset()
-
-    def _set_rule(self, hyper: Hyper) -> None:
-        """The rule, and a history as wide as its records (COLUMNS, then its buffers if it
-        keeps any: plain descent's records are what they always were)."""
-        self._hyper, self._rule = hyper, make_rule(hyper)
-        self.theory = Theory(self.stats, hyper)
-        width = len(ROW) if any(self._rule.names) else len(COLUMNS)
-        if getattr(self, "history", None) is None or self.history.width != width:
-            self.history: History = History(width=width)
 
     def set_lr(self, lr: float) -> TrainingState:
         """Change the learning rate in place; the next step uses it.
@@ -219,6 +205,7 @@ class Trainer:
         update uses them; earlier records keep the gradients they were made with.
         """
         gradient = self._make_gradient(grad, self._h)  # checks the name
+        self._make_plan(self.current_config(), grad)  # mini-batches take the analytic one
         self._grad, self._gradient = grad, gradient
         row = self.history.last()
         self._regrade(row[None, :])
@@ -234,13 +221,13 @@ class Trainer:
     def set_epochs(self, epochs: int) -> TrainingState:
         """Change the epoch budget (it may not fall below the epochs already run)."""
         epochs = settings.check("epochs", epochs)
-        if epochs < self._state.epoch:
+        if epochs < self._state.passes:
             raise DataError(
-                f"epochs {epochs} is below the {self._state.epoch} epochs already run; "
+                f"epochs {epochs} is below the {self._state.passes} epochs already run; "
                 "reset first"
             )
         self._epochs = int(epochs)
-        self._state = replace(self._state, epochs=self._epochs)
+        self._state = replace(self._state, epochs=self._budget)
         return self._state
 
     def back(self) -> TrainingState:
@@ -264,7 +251,7 @@ class Trainer:
         appended to the history and, if given, passed to `sink` as an (m, history.width)
         array (the columns of `ROW`).
         """
-        remaining = self._epochs - self._state.epoch
+        remaining = self._budget - self._state.epoch
         todo = remaining if k is None else min(int(k), remaining)
         until = deadline if SOURCES[self._grad].per_point else None  # only O(N) are timed
         chunk = 1 if until is not None else _CHUNK
@@ -291,6 +278,15 @@ class Trainer:
         s = self._state
         tol2 = -1.0 if self._tol is None else self._tol * self._tol
         first = s.epoch + 1
+        if self._plan is not None:  # mini-batches: the rule on each batch's gradient
+            with np.errstate(all="ignore"):
+                ws, bs, bufs, losses, stopped = self._plan.advance(
+                    self._rule, self.stats, s.w, s.b, s.buffers, s.epoch, self._lr, m,
+                    self._bound, tol2)
+            rows = self._rows(first, np.array(ws), np.array(bs))
+            rows[:, len(COLUMNS):len(ROW) - 1] = np.array(bufs).reshape(-1, SLOTS)
+            rows[:, len(ROW) - 1] = losses
+            return rows, stopped
         if self._hyper.is_plain and self._gradient is None:
             ws, bs, stopped = RULE.advance_analytic(self.stats, s.w, s.b, s.dw, s.db, self._lr,
                                                     m, self._bound, tol2)
@@ -345,6 +341,7 @@ class Trainer:
         return records(self.stats, first_epoch, w, b, self._h, self.history.width)
 
     def _state_from(self, row: np.ndarray) -> TrainingState:
-        return TrainingState.of_record(row, lr=self._lr, h=self._h, epochs=self._epochs,
+        return TrainingState.of_record(row, lr=self._lr, h=self._h, epochs=self._budget,
                                        tol=self._tol, grad=self._grad,
-                                       optimizer=self._hyper.optimizer, bound=self._bound)
+                                       optimizer=self._hyper.optimizer, bound=self._bound,
+                                       batches=self._per_epoch)

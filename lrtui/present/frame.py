@@ -23,7 +23,7 @@ from lrtui.engine.ladder import nice_step
 from lrtui.engine.optim import RULE
 from lrtui.engine.rules import SLOTS, Rule, make_rule
 from lrtui.engine.scaling import Scaling
-from lrtui.engine.state import TrainingState
+from lrtui.engine.state import ROW, TrainingState
 from lrtui.engine.stats import SufficientStats
 from lrtui.engine.theory import Theory
 from lrtui.engine.trainer import Trainer
@@ -86,6 +86,7 @@ class Frame:
     losses: np.ndarray
     path: tuple[np.ndarray, np.ndarray] | None = None  # the kept (w, b) history, for the map
     sweep: SweepScene | None = None  # the learning-rate sweep, while the view shows it
+    batch_losses: np.ndarray | None = None  # mini-batches: each update's batch loss
     _scenes: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -100,8 +101,9 @@ class Frame:
                 run.sweeps.clear()
                 run.sweeps[key] = sweep_scene(trainer)
             swept = run.sweeps[key]
+        batch = history.column("batch_loss") if history.width == len(ROW) else None
         return cls(run, trainer.state, view, playing, trainer.start, trainer.divergence_bound,
-                   history.column("epoch"), history.column("loss"), path, swept)
+                   history.column("epoch"), history.column("loss"), path, swept, batch)
 
     # -- numbers -------------------------------------------------------------------------
 
@@ -144,7 +146,7 @@ class Frame:
         """Theory's first epoch with gradient norm below tol, for plain descent from the
         run's start at the current lr (None: no tol, or the run never gets there)."""
         s = self.state
-        if s.tol is None:
+        if s.tol is None or s.batches > 1:  # mini-batch noise: no closed form
             return None
         return self.run.theory.predicted_epochs(self.start, s.lr, s.tol)
 
@@ -174,6 +176,14 @@ class Frame:
             self._scenes[key] = make()
         value: _T = self._scenes[key]  # what make() returned for this key
         return value
+
+    def batch_series(self, max_points: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """The batch losses (from step 1) as `loss_series` thins them; None: full batch."""
+        if self.batch_losses is None or len(self.epochs) < 2:
+            return None
+        log = self.view.log
+        return self._cached(("batch", max_points, log), lambda: scenes.loss_series(
+            self.epochs[1:], self.batch_losses[1:], max_points, log))  # type: ignore[index]
 
     def loss_series(self, max_points: int) -> tuple[np.ndarray, np.ndarray]:
         log = self.view.log

@@ -39,7 +39,8 @@ from lrtui.tui.views.formula import FormulaView
 from lrtui.tui.views.graph import GraphView
 from lrtui.tui.views.landscape import MapView
 from lrtui.tui.views.numbers import GradientsView, ParametersView
-from lrtui.tui.views.plots import FitView, LossHistoryView, StatePlot, SweepView, TangentView
+from lrtui.tui.views.plots import FitView, LossHistoryView, StatePlot, TangentView
+from lrtui.tui.views.sweep_view import SweepView
 from lrtui.tui.widgets import MainScreen, MessageBar, TooSmall
 
 MIN_SIZE = (60, 18)  # below this the app asks for a larger terminal

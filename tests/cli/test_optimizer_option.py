@@ -63,3 +63,33 @@ def test_bad_hyper_parameters_are_one_line(args, words):
     assert out.returncode == 2 and out.stdout == ""
     assert out.stderr.count("\n") == 1 and out.stderr.startswith("lrtui: error:")
     assert words in out.stderr, out.stderr
+
+
+def test_mini_batches_in_the_json():
+    doc = doc_of("--synthetic", "100", "--noise", "0.3", "--lr", "0.05", "--batch-size", "30",
+                 "--epochs", "3")
+    config, history, result = doc["config"], doc["history"], doc["result"]
+    assert (config["batch_size"], config["shuffle"], config["shuffle_seed"],
+            config["drop_last"]) == (30, "epoch", 0, False)
+    assert len(history) == 3 * 4 + 1  # 4 batches an epoch (30, 30, 30, 10)
+    assert [h["step"] for h in history] == list(range(13))
+    assert [h["epoch"] for h in history] == [s // 4 for s in range(13)]
+    assert history[0]["batch_loss"] is None and history[1]["batch_loss"] > 0
+    assert result["epochs_run"] == 3 and result["steps_run"] == 12
+    floor = result["noise_floor"]
+    assert floor["predicted"] > 0 and floor["measured"] > 0
+    # a full-batch run has none of these keys
+    plain = doc_of("--epochs", "2")
+    assert "batch_size" not in plain["config"] and "step" not in plain["history"][1]
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (("--batch-size", "0"), "batch_size must be at least 1"),
+    (("--batch-size", "5"), "the batch size must be between 1 and the 4 points"),
+    (("--shuffle", "once"), "--shuffle orders mini-batches; it needs --batch-size B"),
+    (("--batch-size", "2", "--grad", "numeric"), "works on full batches only"),
+])
+def test_bad_batches_are_one_line(args, words):
+    out = run_lrtui("train", *args)
+    assert out.returncode == 2 and out.stderr.count("\n") == 1, out
+    assert words in out.stderr, out.stderr

@@ -59,7 +59,8 @@ def test_sessions_resume_the_buffers_bit_for_bit(rule, in_tmp):  # noqa: F811
 
 def test_plain_descent_keeps_eight_columns_and_a_rule_adds_its_buffers():
     assert seed().history.rows().shape[1] == len(COLUMNS) == 8
-    assert seed(optimizer="adam").history.rows().shape[1] == len(ROW) == 14
+    assert seed(optimizer="adam").history.rows().shape[1] == len(COLUMNS) + 6 == 14
+    assert seed(batch_size=2).history.rows().shape[1] == len(ROW) == 15
     # sgd with momentum 0 is plain descent, bit for bit, even with weight decay 0 given
     a, b = seed(), seed(optimizer="sgd", momentum=0.0, weight_decay=0.0)
     a.run(100)

@@ -154,7 +154,11 @@ class ParametersView(NumberPanel):
         state, theory = frame.state, frame.run.theory
         opt = theory.optimum
         word, tone = frame.status
-        self.set("epoch", f"{state.epoch:,} / {state.epochs:,}")
+        if state.batches > 1:  # mini-batches: epochs so far, in tenths (updates / batches)
+            self.set("epoch", f"{state.epoch / state.batches:,.1f} / "
+                     f"{state.epochs // state.batches:,}")
+        else:
+            self.set("epoch", f"{state.epoch:,} / {state.epochs:,}")
         self.set("status", word, tone)
         self.set("w", state.w)
         self.set("b", state.b)

@@ -178,7 +178,9 @@ class LossHistoryView(StatePlot):
         self.border_subtitle = "linear (l: log)"
 
     def subtitle(self, frame: Frame) -> str:
-        return "log scale" if frame.view.log else "linear (l: log)"
+        scale = "log scale" if frame.view.log else "linear (l: log)"
+        return f"grey: batch · cyan: all data · {scale}" if frame.batch_losses is not None \
+            else scale
 
     def draw(self, frame: Frame) -> None:
         plt = self.plt
@@ -186,7 +188,13 @@ class LossHistoryView(StatePlot):
         if len(epochs) == 0:
             plt.title("no finite loss to show")
             return
-        plt.plot(epochs.tolist(), losses.tolist(), marker=self.line_marker, color="cyan")
+        batch = frame.batch_series(max_points=2 * self.size.width)
+        if batch is not None and len(batch[0]):  # the noisy loss frameworks print, under
+            plt.plot(batch[0].tolist(), batch[1].tolist(), marker=self.line_marker,
+                     color="gray")
+            losses = np.concatenate([losses, batch[1]])  # the y range holds both
+        plt.plot(epochs.tolist(), frame.loss_series(2 * self.size.width)[1].tolist(),
+                 marker=self.line_marker, color="cyan")
         # A little room on the right: plotext draws a point on the edge past the frame.
         right = max(1.02 * float(epochs[-1]), 10.0)
         plt.xlim(0, right)
@@ -299,52 +307,3 @@ class FitView(StatePlot):
         plt.yticks(yt, [tick(t) for t in yt])
         xt = linear_ticks(*scene.xlim, 4)
         plt.xticks(xt, [tick(t) for t in xt])
-
-
-class SweepView(StatePlot):
-    """Key v: epochs to tol against the learning rate, both on log scales, for the run's
-    start and budget (as `lrtui sweep` runs them), with theory's predicted epochs as a line,
-    the critical and the best rate and the current one marked. The run is not disturbed."""
-
-    axes = ("lr", "epochs")
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.border_title = "learning-rate sweep"
-
-    def subtitle(self, frame: Frame) -> str:
-        return self.longest_fitting([
-            f"{self.point_marker} converged  * out of epochs  x diverged · red critical, "
-            "green best, orange now · v: back",
-            "red critical · green best · orange now · v: back", "v: back"])
-
-    def draw(self, frame: Frame) -> None:
-        """Drawn in log10 units (plotext's own log scale trips over limits), with the ticks
-        labelled in rates and epochs."""
-        scene = frame.sweep
-        if scene is None:
-            return
-        plt = self.plt
-        rates, epochs = scene.curve
-        if len(rates):
-            plt.plot(np.log10(rates).tolist(), np.log10(epochs).tolist(),
-                     marker=self.line_marker, color="white")
-        top = float(max(scene.budget, 1))
-        for kind, marker, color in (("converged", self.point_marker, "cyan"),
-                                    ("budget", "*", "yellow"), ("diverged", "x", "red")):
-            xs, ys = scene.points(kind)
-            if xs:
-                ys = [top] * len(ys) if kind == "diverged" else [max(y, 1.0) for y in ys]
-                plt.scatter(np.log10(xs).tolist(), np.log10(ys).tolist(), marker=marker,
-                            color=color)
-        lo, hi = scene.rows[0].lr, scene.rows[-1].lr
-        for lr, color in ((scene.critical, "red"), (scene.best, "green"),
-                          (frame.state.lr, "orange")):
-            if lo <= lr <= hi:
-                plt.vline(math.log10(lr), color)
-        plt.xlim(math.log10(lo) - 0.05, math.log10(hi) + 0.05)
-        plt.ylim(-0.1, math.log10(top) + 0.1)
-        xt = log_ticks(lo, hi)
-        plt.xticks([math.log10(t) for t in xt], [tick(t) for t in xt])
-        yt = log_ticks(1.0, top)
-        plt.yticks([math.log10(t) for t in yt], [tick(t) for t in yt])
