@@ -18,6 +18,7 @@ from functools import partial
 from typing import NoReturn, Sequence
 
 from lrtui import __version__, settings
+from lrtui import race as race_mod
 from lrtui import serve as serve_mod
 from lrtui import sweep as sweep_mod
 from lrtui.display import AppOptions, add_display_options
@@ -184,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also report the first epoch with L - L* below G, next to "
                        "theory's prediction of it")
     sweep_mod.add_command(commands, add_run_options)
+    race_mod.add_command(commands, add_run_options)
     export = commands.add_parser(
         "export",
         help="write the run as a standalone Python script (NumPy, PyTorch, JAX or TensorFlow)",
@@ -298,7 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "export":
             return export_command(args, data, config)
         trainer = Trainer(data, config)  # checks the numbers: one O(N) pass for either path
-        if args.command in ("train", "sweep"):
+        if args.command in ("train", "sweep", "race"):
             from lrtui.report import train
 
             if sys.stdout is None:  # started with stdout closed (`lrtui train >&-`)
@@ -306,9 +308,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                       file=sys.stderr)
                 return EXIT_OUTPUT
             try:
-                code = (sweep_mod.run(args, trainer, sys.stdout) if args.command == "sweep"
+                headless = {"sweep": sweep_mod.run, "race": race_mod.run}.get(args.command)
+                code = (headless(args, trainer, sys.stdout) if headless is not None
                         else train(trainer, json_output=args.json, every=args.every or 1,
-                              gap=args.gap))
+                                   gap=args.gap))
                 sys.stdout.flush()
             except BrokenPipeError:
                 raise

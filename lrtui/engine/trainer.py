@@ -1,10 +1,7 @@
-"""The Trainer: full-batch gradient descent on the MSE of y_hat = w*x + b, one immutable
-snapshot (`TrainingState`) per epoch.
-
-An update is the update rule's (`optim.py`'s fused loop for plain descent, `rules.py` for
-torch.optim's rules). Where its gradient comes from is the run's gradient source
-(`gradients.py`). The record's dw and db are the gradients that source produced; its
-loss and central-difference slopes are always the O(1) ones from the sufficient statistics.
+"""The Trainer: gradient descent on the MSE of y_hat = w*x + b, one immutable snapshot
+(`TrainingState`) per update. The update is the rule's (`optim.py` for plain descent;
+`rules.py`/`fused.py` for torch.optim's; `batches.py` for mini-batches); its gradient comes
+from the run's source (`gradients.py`), the records' loss and slopes from the statistics.
 """
 
 from __future__ import annotations
@@ -18,6 +15,7 @@ import numpy as np
 from lrtui import settings
 from lrtui.engine.checks import check_numbers, check_start
 from lrtui.engine.data import Dataset
+from lrtui.engine.fused import fused
 from lrtui.engine.gradients import SOURCES, GradientFn, make_gradient
 from lrtui.engine.optim import RULE
 from lrtui.engine.rules import SLOTS, Rule, advance
@@ -269,12 +267,8 @@ class Trainer(RuleSettings):
     # -- internals -----------------------------------------------------------------------
 
     def _advance(self, m: int) -> tuple[np.ndarray, bool]:
-        """m updates by the rule's fused loop on Python floats, then the records as arrays.
-
-        Only w and b (and, from a non-analytic source, dw and db) are carried through the
-        loop; the loss and slopes of the new records are then computed in one vectorised
-        pass with the same formulas, so the records hold exactly the numbers the loop used.
-        """
+        """m updates by the rule's fused loop on Python floats, then the records as arrays
+        (the loss and slopes in one vectorised pass, with the loop's own formulas)."""
         s = self._state
         tol2 = -1.0 if self._tol is None else self._tol * self._tol
         first = s.epoch + 1
@@ -291,16 +285,25 @@ class Trainer(RuleSettings):
             ws, bs, stopped = RULE.advance_analytic(self.stats, s.w, s.b, s.dw, s.db, self._lr,
                                                     m, self._bound, tol2)
             return self._rows(first, np.array(ws), np.array(bs)), stopped
-        sts: list[float] = []
+        if self._gradient is None:  # a torch.optim rule's fused loop, from its buffers
+            with np.errstate(all="ignore"):
+                ws, bs, cols, stopped = fused(self._rule, self.stats, s.w, s.b, s.dw, s.db,
+                                              s.buffers or self._rule.initial(), s.epoch,
+                                              self._lr, m, self._bound, tol2)
+            rows = self._rows(first, np.array(ws), np.array(bs))
+            for i, col in cols.items():
+                rows[:, len(COLUMNS) + i] = col
+            return rows, stopped
+        sts: list[float] = []  # from here on, an O(N) or numeric gradient source
         with np.errstate(all="ignore"):
             if self._hyper.is_plain:
-                ws, bs, dws, dbs, stopped = RULE.advance(
-                    self._gradient or self.stats.gradient, self.stats.loss, s.w, s.b, s.dw,
-                    s.db, self._lr, m, self._bound, tol2)
+                ws, bs, dws, dbs, stopped = RULE.advance(self._gradient, self.stats.loss, s.w,
+                                                         s.b, s.dw, s.db, self._lr, m,
+                                                         self._bound, tol2)
             else:  # a torch.optim rule, from its buffers
                 ws, bs, dws, dbs, sts, stopped = advance(
-                    self._rule, self._gradient or self.stats.gradient, self.stats.loss, s.w,
-                    s.b, s.dw, s.db, s.buffers, s.epoch, self._lr, m, self._bound, tol2)
+                    self._rule, self._gradient, self.stats.loss, s.w, s.b, s.dw, s.db,
+                    s.buffers, s.epoch, self._lr, m, self._bound, tol2)
         rows = self._rows(first, np.array(ws), np.array(bs))
         rows[:, 4], rows[:, 5] = dws, dbs
         if rows.shape[1] > len(COLUMNS):
