@@ -49,6 +49,10 @@ def add_command(commands: Any, add_run_options: Callable[..., None]) -> None:
                        '"history"}]}')
     group.add_argument("--every", metavar="K", type=int, default=None,
                        help="--json keeps every K-th record plus the first and last")
+    group.add_argument("--app", action="store_true",
+                       help="race in the app: the runners share the loss plot (log) and the "
+                       "loss map (c), with a table of where each one is; space and n drive "
+                       "them all")
 
 
 def parse_spec(text: str) -> dict[str, Any]:
@@ -96,6 +100,8 @@ def runners(trainer: Trainer, specs: list[dict[str, Any]]) -> list[Trainer]:
 
 
 def run(args: argparse.Namespace, trainer: Trainer, out: IO[str]) -> int:
+    if args.app:
+        return start_app(args, trainer)
     specs = [parse_spec(t) for t in args.run] if args.run else default_specs(trainer)
     if len(specs) > MAX_RUNS:
         raise DataError(f"a race has at most {MAX_RUNS} runners, got {len(specs)}")
@@ -131,8 +137,16 @@ def run(args: argparse.Namespace, trainer: Trainer, out: IO[str]) -> int:
 
 
 def spec_words(spec: dict[str, Any]) -> str:
-    return " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
-                    for k, v in spec.items())
+    """ "sgd lr=0.2353 momentum=0.1862 nesterov": a runner's settings, short."""
+    words = []
+    for k, v in spec.items():
+        if k == "optimizer":
+            words.insert(0, str(v))
+        elif isinstance(v, bool):
+            words.append(k if v else f"{k}=false")
+        else:
+            words.append(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}")
+    return " ".join(words)
 
 
 def _write_table(trainer: Trainer, specs: list[dict[str, Any]], racers: list[Trainer]) -> None:
@@ -169,3 +183,45 @@ def _rank(item: tuple[dict[str, Any], Trainer]) -> tuple[int, float, float]:
     if st.status == "diverged":
         return (2, 0.0, 0.0)
     return (1, st.loss, 0.0)
+
+
+class RaceTrainer(Trainer):
+    """The app's trainer in a race: the first runner, which drives the others. Each step,
+    reset and step back is every runner's; the settings the keys and the prompt change are
+    the first runner's (the others keep their specs)."""
+
+    def __init__(self, racers: list[Trainer], specs: list[dict[str, Any]]) -> None:
+        self.followers: list[Trainer] = []
+        lead = racers[0]
+        super().__init__(lead.data, lead.current_config())
+        self.followers = racers[1:]
+        self.labels = [spec_words(s) for s in specs]
+
+    def run(self, k: int | None = None, sink: Any = None,
+            deadline: float | None = None) -> Any:
+        for f in self.followers:
+            if f.can_step:
+                f.run(k, deadline=deadline)
+        return super().run(k, sink, deadline)
+
+    def back(self) -> Any:
+        for f in self.followers:
+            f.back()
+        return super().back()
+
+    def reset(self) -> Any:
+        for f in getattr(self, "followers", ()):
+            f.reset()
+        return super().reset()
+
+
+def start_app(args: argparse.Namespace, trainer: Trainer) -> int:
+    """`lrtui race --app`: the race in the app (the runners share the loss plot and the map)."""
+    specs = [parse_spec(t) for t in args.run] if args.run else default_specs(trainer)
+    if len(specs) > MAX_RUNS:
+        raise DataError(f"a race has at most {MAX_RUNS} runners, got {len(specs)}")
+    if trainer.state.tol is None:
+        trainer.set_tol(DEFAULT_TOL)
+    from lrtui.cli import _run_app
+
+    return _run_app(args, RaceTrainer(runners(trainer, specs), specs))

@@ -75,6 +75,23 @@ class Run:
 
 
 @dataclass(frozen=True, eq=False)
+class Runner:
+    """One runner of a race (`lrtui race --app`), as it was at a publish."""
+
+    label: str  # its settings, "optimizer=adam lr=0.1"
+    state: TrainingState
+    epochs: np.ndarray
+    losses: np.ndarray
+    path: tuple[np.ndarray, np.ndarray]
+
+    @classmethod
+    def of(cls, label: str, trainer: Trainer) -> Runner:
+        h = trainer.history
+        return cls(label, trainer.state, h.column("epoch"), h.column("loss"),
+                   (h.column("w"), h.column("b")))
+
+
+@dataclass(frozen=True, eq=False)
 class Frame:
     run: Run
     state: TrainingState
@@ -87,6 +104,7 @@ class Frame:
     path: tuple[np.ndarray, np.ndarray] | None = None  # the kept (w, b) history, for the map
     sweep: SweepScene | None = None  # the learning-rate sweep, while the view shows it
     batch_losses: np.ndarray | None = None  # mini-batches: each update's batch loss
+    runners: tuple[Runner, ...] = ()  # a race: every runner, the first one this run
     _scenes: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -102,8 +120,12 @@ class Frame:
                 run.sweeps[key] = sweep_scene(trainer)
             swept = run.sweeps[key]
         batch = history.column("batch_loss") if history.width == len(ROW) else None
+        followers = getattr(trainer, "followers", ())
+        runners = tuple(Runner.of(label, t) for label, t in zip(
+            getattr(trainer, "labels", ()), (trainer, *followers), strict=False))
         return cls(run, trainer.state, view, playing, trainer.start, trainer.divergence_bound,
-                   history.column("epoch"), history.column("loss"), path, swept, batch)
+                   history.column("epoch"), history.column("loss"), path, swept, batch,
+                   runners)
 
     # -- numbers -------------------------------------------------------------------------
 
@@ -209,8 +231,10 @@ class Frame:
 
     def map_scene(self, cols: int, rows: int, ascii_only: bool,
                   cursor: tuple[int, int] | None = None) -> MapScene | None:
+        others = tuple(r.path for r in self.runners[1:])
         return self._cached(("map", cols, rows, ascii_only, cursor), lambda: map_scene(
-            self.run.theory, self.state, self.start, self.path, cols, rows, ascii_only, cursor))
+            self.run.theory, self.state, self.start, self.path, cols, rows, ascii_only, cursor,
+            others))
 
     def moved_start(self, which: str, direction: int) -> tuple[float, float]:
         """w/W/b/B: the start moved by a step sized to the view (a round fraction of the L(w)

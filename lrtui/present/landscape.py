@@ -115,16 +115,17 @@ class MapScene:
 
 def map_scene(theory: Theory, state: TrainingState, start: tuple[float, float],
               path: tuple[np.ndarray, np.ndarray] | None, cols: int, rows: int,
-              ascii_only: bool = False, cursor: tuple[int, int] | None = None) -> MapScene | None:
+              ascii_only: bool = False, cursor: tuple[int, int] | None = None,
+              others: tuple[tuple[np.ndarray, np.ndarray], ...] = ()) -> MapScene | None:
     """The map of a cols x rows grid; None when the optimum is not unique (all x equal: the
-    valley's floor is a line, and there is no point to draw the map around)."""
+    valley's floor is a line, and there is no point to draw the map around). `others`: the
+    paths of a race's other runners, drawn with their numbers 2, 3, 4."""
     opt = theory.optimum
     if opt.w is None or opt.b is None or cols < 4 or rows < 3:
         return None
     s = theory.stats
     points = [start, (opt.w, opt.b), (state.w, state.b)]
-    if path is not None and len(path[0]):
-        ws, bs = path
+    for ws, bs in (path, *others) if path is not None else others:
         keep = np.isfinite(ws) & np.isfinite(bs)
         if keep.any():
             points += [(float(ws[keep].min()), float(bs[keep].min())),
@@ -164,6 +165,10 @@ def map_scene(theory: Theory, state: TrainingState, start: tuple[float, float],
     vectors = np.linalg.eigh(theory.hessian)[1]  # columns: for lambda_min, lambda_max
     for lam, vec in ((lam_min, vectors[:, 0]), (lam_max, vectors[:, 1])):
         _axis(win, (opt.w, opt.b), (float(vec[0]), float(vec[1])), f"λ={lam:.3g}", pick, put)
+    for k, (ws, bs) in reversed(list(enumerate(others, start=2))):
+        step = max(1, len(ws) // (4 * cols * rows))
+        for w, b in zip(ws[::step], bs[::step], strict=True):
+            put(win.cell_of(float(w), float(b)), str(k), f"runner{k}")
     if path is not None:
         ws, bs = path
         step = max(1, len(ws) // (4 * cols * rows))

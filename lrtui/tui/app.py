@@ -40,6 +40,7 @@ from lrtui.tui.views.graph import GraphView
 from lrtui.tui.views.landscape import MapView
 from lrtui.tui.views.numbers import GradientsView, ParametersView
 from lrtui.tui.views.plots import FitView, LossHistoryView, StatePlot, TangentView
+from lrtui.tui.views.race_table import RaceTable
 from lrtui.tui.views.sweep_view import SweepView
 from lrtui.tui.widgets import MainScreen, MessageBar, TooSmall
 
@@ -89,7 +90,8 @@ class LrtuiApp(App[None]):
                 self.gradients = GradientsView(id="gradients").data_bind(LrtuiApp.frame)
                 self.formula_view = FormulaView(ascii_only=ascii_only, id="formula").data_bind(
                     LrtuiApp.frame)
-                yield from (self.parameters, self.gradients, self.formula_view)
+                self.race_table = RaceTable(id="race").data_bind(LrtuiApp.frame)
+                yield from (self.parameters, self.gradients, self.formula_view, self.race_table)
             with Horizontal(id="plots"):  # the plots are given frames by _publish, in turn
                 self.loss_view = LossHistoryView(ascii_only=ascii_only, id="loss-plot")
                 self.tangent_view = TangentView(ascii_only=ascii_only, id="tangent-plot")
@@ -108,11 +110,12 @@ class LrtuiApp(App[None]):
     def on_mount(self) -> None:
         self._lrtui_ready = True  # composed: the watchers below may use the widgets
         self._timer = self.set_interval(1 / self.options.fps, self._tick, pause=True)
-        self.screen.set_class(self.options.ascii, "-ascii")
+        race = bool(getattr(self.trainer, "followers", ()))  # lrtui race --app
+        self.screen.set_class(self.options.ascii, "-ascii").set_class(race, "-race")
         self.watch_view(self.view)
         self.check_size(self.screen)
 
-    def get_default_screen(self) -> Screen[None]:
+    def get_default_screen(self) -> Screen[None]:  # MainScreen: its zoom keeps the focus
         return MainScreen(id="_default")
 
     def check_size(self, screen: Screen[Any]) -> None:
@@ -127,8 +130,7 @@ class LrtuiApp(App[None]):
 
     @property
     def plots(self) -> tuple[StatePlot | GraphView | MapView, ...]:
-        """The views drawn at the plot rate; the graph or the map takes the place of two, the
-        sweep of all three."""
+        """The views drawn at the plot rate (the graph or map replace two, the sweep three)."""
         if self.view.sweep:
             return (self.sweep_view,)
         if self.view.graph or self.view.map:
@@ -337,14 +339,12 @@ class LrtuiApp(App[None]):
         else:
             self.message.show(*files.write(what, self.trainer, self.view, self.export_screenshot))
 
-    # -- the command palette -------------------------------------------------------------
-
-    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:  # ctrl+p
         yield from super().get_system_commands(screen)
         yield from app_commands(self)
 
 
 def make_app(data: Dataset, config: TrainConfig) -> LrtuiApp:
-    """The app factory the tests and the screenshot script share (the CLI builds the
-    Trainer itself, to check the input before the terminal is taken over)."""
+    """The app factory of the tests and the screenshot script (the CLI builds the Trainer
+    itself, to check the input before the terminal is taken over)."""
     return LrtuiApp(Trainer(data, config))

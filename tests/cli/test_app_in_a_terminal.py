@@ -46,3 +46,13 @@ def test_the_demo_starts_on_its_first_stage_and_q_quits(terminal, tmp_path):
     t.send(b"q")
     assert t.wait_exit() == 0
     assert "Traceback" not in t.text()
+
+
+def test_lrtui_race_app_starts_and_its_runners_step_together(terminal, tmp_path):
+    t = terminal("race", "--app", "--preset", "tutorial", cwd=tmp_path)
+    t.wait_for("the race", "adam lr=0.1", "nesterov")
+    t.send(b"n")
+    t.wait_for("1 / 500")
+    t.send(b"q")
+    assert t.wait_exit() == 0
+    assert "Traceback" not in t.text()

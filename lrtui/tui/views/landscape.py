@@ -28,7 +28,8 @@ LEVEL_STYLES = ("bright_blue", "blue", "cyan", "green", "yellow", "bright_yellow
                 "magenta")
 STYLES = {"axis": "dim", "label": "bold", "path": "bright_white", "start": "bold green",
           "now": "bold bright_red", "opt": "bold bright_green", "arrow": "bold red",
-          "cursor": "reverse bold"}
+          "cursor": "reverse bold", "runner2": "bold magenta", "runner3": "bold yellow",
+          "runner4": "bold green"}
 FOOTER = 2  # lines under the grid: the scale and the legend
 
 

@@ -178,6 +178,8 @@ class LossHistoryView(StatePlot):
         self.border_subtitle = "linear (l: log)"
 
     def subtitle(self, frame: Frame) -> str:
+        if frame.runners:
+            return "the race, log scale: runners 1-4 as in the table"
         scale = "log scale" if frame.view.log else "linear (l: log)"
         return f"grey: batch · cyan: all data · {scale}" if frame.batch_losses is not None \
             else scale
@@ -187,6 +189,9 @@ class LossHistoryView(StatePlot):
         epochs, losses = frame.loss_series(max_points=2 * self.size.width)
         if len(epochs) == 0:
             plt.title("no finite loss to show")
+            return
+        if frame.runners:
+            self._draw_race(frame)
             return
         batch = frame.batch_series(max_points=2 * self.size.width)
         if batch is not None and len(batch[0]):  # the noisy loss frameworks print, under
@@ -208,6 +213,32 @@ class LossHistoryView(StatePlot):
         plt.yticks(ticks, [tick(t) for t in ticks])
         xt = linear_ticks(0.0, right, 3)
         plt.xticks(xt, [tick(t) for t in xt])
+
+
+    def _draw_race(self, frame: Frame) -> None:
+        """A race: every runner's loss on a log scale, in its colour (as on the map)."""
+        plt, lows, highs, right = self.plt, [], [], 10.0
+        for k, runner in enumerate(frame.runners):
+            keep = np.isfinite(runner.losses) & (runner.losses > 0)
+            xs, ys = runner.epochs[keep], runner.losses[keep]
+            if len(xs):
+                plt.plot(xs.tolist(), ys.tolist(), marker=self.line_marker,
+                         color=RUNNER_COLORS[k], label=str(k + 1))
+                lows.append(float(ys.min()))
+                highs.append(float(ys.max()))
+                right = max(right, 1.02 * float(xs[-1]))
+        if not lows:
+            return
+        plt.yscale("log")
+        ticks = log_ticks(min(lows), max(highs)) if max(highs) > min(lows) else [min(lows)]
+        plt.yticks(ticks, [tick(t) for t in ticks])
+        plt.xlim(0, right)
+        xt = linear_ticks(0.0, right, 3)
+        plt.xticks(xt, [tick(t) for t in xt])
+
+
+# A race's runners, in the loss plot (and on the map: tui/views/landscape.py), 1 to 4.
+RUNNER_COLORS = ("white", "magenta", "yellow", "green")
 
 
 class TangentView(StatePlot):
