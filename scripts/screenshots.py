@@ -35,12 +35,30 @@ SCENES = {
     "loss-map": ((120, 36), ["colon", *"b 3", "enter", "colon", *"lr 0.3", "enter", "c",
                              *["n"] * 6]),
     "wide-200x50": ((200, 50), ["t", *["n"] * 40]),
+    # torch.optim's rules: Adam on mini-batches of 2 (the batch loss in grey), on the map
+    "adam-minibatch": ((120, 36), ["colon", *"optimizer adam", "enter", "colon",
+                                   *"lr 0.3", "enter", "colon", *"batch_size 2", "enter", "c",
+                                   *["n"] * 30]),
+    # lrtui race --app on the tutorial data: the default field, on the loss map
+    "race-map": ((120, 36), ["c", *["n"] * 12]),
 }
+
+
+def race_app():
+    """The app of `lrtui race --app --preset tutorial`."""
+    from lrtui.engine import Trainer
+    from lrtui.race import RaceTrainer, default_specs, runners
+    from lrtui.tui.app import LrtuiApp
+
+    p = preset("tutorial")
+    base = Trainer(p.data, TrainConfig.from_preset(p, tol=1e-8))
+    specs = default_specs(base)
+    return LrtuiApp(RaceTrainer(runners(base, specs), specs))
 
 
 async def shoot(name: str, size: tuple[int, int], keys: list[str]) -> Path:
     p = preset("seed")
-    app = make_app(p.data, TrainConfig.from_preset(p))
+    app = race_app() if name.startswith("race") else make_app(p.data, TrainConfig.from_preset(p))
     async with app.run_test(size=size) as pilot:
         for key in keys:
             if key == "wait":

@@ -21,7 +21,7 @@ class RaceTable(Static):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.border_title = "the race"
-        self.border_subtitle = "same start, budget and tol · ranked by epochs to tol"
+        self.border_subtitle = "same start, budget and tol for every runner"
 
     def watch_frame(self, frame: Frame | None) -> None:
         if frame is None or not frame.runners:
