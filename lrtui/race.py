@@ -138,7 +138,7 @@ def run(args: argparse.Namespace, trainer: Trainer, out: IO[str]) -> int:
 
 def spec_words(spec: dict[str, Any]) -> str:
     """ "sgd lr=0.2353 momentum=0.1862 nesterov": a runner's settings, short."""
-    words = []
+    words: list[str] = []
     for k, v in spec.items():
         if k == "optimizer":
             words.insert(0, str(v))

@@ -306,6 +306,11 @@ def _print_summary(console, trainer: Trainer, watch: GapWatch | None = None) -> 
         grid.add_row("scaling", f"mean(x) = {_fmt(sc.shift)}" + (
             f", std(x) = {_fmt(sc.factor)}: w_x = w/std, b_x = b - w*mean/std"
             if sc.kind == "standard" else ": w_x = w, b_x = b - w*mean"))
+    if trainer.plan is not None:
+        floor = noise_floor(trainer)
+        grid.add_row("noise floor", f"E[L - L*] theory {_fmt(floor['predicted'], 3)} (batches "
+                     f"drawn afresh each step); this run's last {floor['over_steps']:,} updates "
+                     f"{_fmt(floor['measured'], 3)}")
     if watch is not None:
         got = watch.result()
         actual = "not reached" if got["epochs_to_gap"] is None else f"{got['epochs_to_gap']:,}"

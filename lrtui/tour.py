@@ -41,6 +41,7 @@ from typing import Callable
 from lrtui import settings
 from lrtui.engine.gradients import FRAMEWORKS, installed
 from lrtui.engine.optim import RULE
+from lrtui.engine.rules import next_point
 from lrtui.engine.state import CONVERGED, TrainConfig
 from lrtui.engine.trainer import Trainer
 from lrtui.errors import DataError
@@ -293,11 +294,13 @@ def caption_text(stage: Stage, trainer: Trainer) -> str:
     s, theory = trainer.state, trainer.theory
     opt = theory.optimum
     lam_min, lam_max = theory.eigenvalues
+    next_w = (RULE.step(s.w, s.b, s.dw, s.db, s.lr)[0] if trainer.rule.h.is_plain else
+              next_point(trainer.rule, s.w, s.b, s.dw, s.db, s.buffers, s.epoch, s.lr)[0])
     values = dict(
         epoch=s.epoch, w=s.w, b=s.b, loss=s.loss, dw=s.dw, db=s.db, dw_numeric=s.dw_numeric,
         db_numeric=s.db_numeric, lr=s.lr, h=s.h, n=trainer.data.n, w_start=trainer.start[0],
-        b_start=trainer.start[1], step_w=RULE.delta(s.dw, s.db, s.lr)[0],
-        next_w=RULE.step(s.w, s.b, s.dw, s.db, s.lr)[0], w_opt=opt.w,
+        b_start=trainer.start[1], next_w=next_w, w_opt=opt.w,
+        step_w=RULE.delta(s.dw, s.db, s.lr)[0] if trainer.rule.h.is_plain else next_w - s.w,
         b_opt=opt.b, loss_opt=opt.loss, lambda_max=lam_max, lambda_min=lam_min,
         critical_lr=theory.critical_lr, step_factor=1.0 - s.lr * lam_max,
     )

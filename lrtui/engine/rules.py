@@ -301,6 +301,15 @@ class Adagrad(Rule):
         return w, b, (sw, sb, 0.0, 0.0, 0.0, 0.0)
 
 
+def next_point(rule: Rule, w: float, b: float, dw: float, db: float, buffers: State, t: int,
+               lr: float) -> tuple[float, float]:
+    """(w, b) after the rule's next update from a record after t updates (its gradient dw,
+    db and its buffers; none for plain descent, whose state has no buffers)."""
+    st = tuple(buffers) if len(buffers) == SLOTS else rule.initial()
+    w2, b2, _ = rule.update(w, b, dw, db, st, t + 1, lr)
+    return w2, b2
+
+
 def make_rule(h: Hyper) -> Rule:
     kind = {"sgd": SGD, "adam": Adam, "adamw": Adam, "rmsprop": RMSprop, "adagrad": Adagrad}
     return kind[check_hyper(h).optimizer](h)

@@ -21,7 +21,7 @@ from lrtui.engine.autograd import Node, loss_graph
 from lrtui.engine.data import Dataset
 from lrtui.engine.ladder import nice_step
 from lrtui.engine.optim import RULE
-from lrtui.engine.rules import SLOTS, Rule, make_rule
+from lrtui.engine.rules import SLOTS, Rule, make_rule, next_point
 from lrtui.engine.scaling import Scaling
 from lrtui.engine.state import ROW, TrainingState
 from lrtui.engine.stats import SufficientStats
@@ -105,6 +105,7 @@ class Frame:
     sweep: SweepScene | None = None  # the learning-rate sweep, while the view shows it
     batch_losses: np.ndarray | None = None  # mini-batches: each update's batch loss
     runners: tuple[Runner, ...] = ()  # a race: every runner, the first one this run
+    noise_floor: float | None = None  # mini-batches: theory's E[L - L*] at this lr
     _scenes: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -125,7 +126,8 @@ class Frame:
             getattr(trainer, "labels", ()), (trainer, *followers), strict=False))
         return cls(run, trainer.state, view, playing, trainer.start, trainer.divergence_bound,
                    history.column("epoch"), history.column("loss"), path, swept, batch,
-                   runners)
+                   runners, None if trainer.plan is None
+                   else trainer.plan.noise_floor(trainer.stats, trainer.state.lr))
 
     # -- numbers -------------------------------------------------------------------------
 
@@ -146,9 +148,7 @@ class Frame:
         s = self.state
         if self.run.theory.hyper.is_plain:
             return RULE.delta(s.dw, s.db, s.lr)
-        rule = self.rule
-        st = s.buffers if len(s.buffers) == SLOTS else rule.initial()
-        w, b, _ = rule.update(s.w, s.b, s.dw, s.db, st, s.epoch + 1, s.lr)
+        w, b = next_point(self.rule, s.w, s.b, s.dw, s.db, s.buffers, s.epoch, s.lr)
         return w - s.w, b - s.b
 
     @cached_property
@@ -198,6 +198,15 @@ class Frame:
             self._scenes[key] = make()
         value: _T = self._scenes[key]  # what make() returned for this key
         return value
+
+    @property
+    def measured_floor(self) -> float | None:
+        """Mini-batches: the mean L - L* over the last 10 epochs' updates (or half the run)."""
+        s = self.state
+        if self.noise_floor is None or s.epoch < 2:
+            return None
+        last = self.losses[-min(10 * s.batches, s.epoch // 2):]
+        return float(np.mean(last)) - self.run.theory.optimum.loss
 
     def batch_series(self, max_points: int) -> tuple[np.ndarray, np.ndarray] | None:
         """The batch losses (from step 1) as `loss_series` thins them; None: full batch."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from lrtui.engine.rules import make_rule
+from lrtui.present.text import num
 
 from .conftest import seed_app, value_text
 
@@ -57,3 +58,19 @@ async def test_the_prompt_sets_hyper_parameters_and_refuses_what_the_rule_does_n
         assert "momentum does not apply to adam" in str(app.prompt_bar.error.render())
         assert app.trainer.rule.h.optimizer == "adam"
         assert value_text(app, "parameters", "critical") == "none (adaptive)"
+
+
+async def test_mini_batches_from_the_prompt_show_the_noise_floor_and_the_batch_loss():
+    app = seed_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("colon", *"batch_size 2", "enter")
+        await pilot.pause()
+        assert app.trainer.plan is not None and app.trainer.state.batches == 2
+        await pilot.press(*["n"] * 6)
+        await pilot.pause()
+        s = app.trainer.state
+        assert s.epoch == 6 and s.passes == 3 and s.batch_loss is not None
+        assert value_text(app, "parameters", "epoch") == "3.0 / 500"
+        floor = app.trainer.plan.noise_floor(app.trainer.stats, s.lr)
+        assert app.parameters.border_subtitle.startswith(f"floor: theory {num(floor, 2)} · now")
+        assert app.loss_view.border_subtitle.startswith("grey: batch")

@@ -19,7 +19,7 @@ from textual.widgets import Label
 from lrtui.engine.gradients import FRAMEWORKS
 from lrtui.engine.state import CONVERGED
 from lrtui.present.frame import Frame
-from lrtui.present.text import fit_num
+from lrtui.present.text import fit_num, num
 
 
 class Value(Widget):
@@ -184,6 +184,10 @@ def prediction_words(frame: Frame) -> str:
     converged: 34 characters at most below a million epochs (the subtitle's room at 80
     columns)."""
     state, k = frame.state, frame.predicted_epochs
+    if frame.noise_floor is not None:  # mini-batches: the floor SGD settles on
+        measured = frame.measured_floor
+        return (f"floor: theory {num(frame.noise_floor, 2)} · now "
+                f"{'-' if measured is None else num(measured, 2)}")
     if state.tol is None:
         return ""
     if k is None:
