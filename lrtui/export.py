@@ -6,7 +6,9 @@ numpy.loadtxt, or the synthetic recipe with the same NumPy generator calls), the
 learning rate, epochs and gradient rule, and the same stopping rules (lrtui's divergence
 bound, and --tol when given). It prints the final w, b and loss, and plots the loss over the
 epochs when matplotlib is importable. A run with --scale center or standard trains on z: the
-script makes z from X with lrtui's mean and std, and prints the line in x's units too.
+script makes z from X with lrtui's mean and std, and prints the line in x's units too. A run
+with one of torch.optim's update rules (--optimizer, --momentum, --weight-decay, ...): the
+PyTorch script steps torch.optim itself, the others write the rule out (export_rules.py).
 
 The NumPy script writes the analytic gradient out (with the 1/n that the notes' NumPy line
 leaves out), or the central difference when the run uses `--grad numeric`; the PyTorch, JAX
@@ -31,6 +33,7 @@ from lrtui.engine.scaling import Scaling
 from lrtui.engine.state import TrainConfig
 from lrtui.engine.stats import SufficientStats
 from lrtui.engine.trainer import DIVERGENCE_FACTOR
+from lrtui.errors import DataError
 from lrtui.export_data import comment_text, data_code, literal
 from lrtui.export_frameworks import (
     FRAMEWORK_TARGETS,
@@ -43,6 +46,15 @@ from lrtui.export_frameworks import (
     body,
     params,
     tol_check,
+)
+from lrtui.export_rules import (
+    describe,
+    hyper_lines,
+    loop_update,
+    rule_code,
+    rule_flags,
+    title,
+    torch_optimizer,
 )
 from lrtui.fileio import write_atomic
 
@@ -73,6 +85,7 @@ def command_line(data: Dataset, config: TrainConfig) -> str | None:
         args += ["--grad", config.grad]
     if config.scale != "none":
         args += ["--scale", config.scale]
+    args += rule_flags(config)
     return "lrtui train " + " ".join(shlex.quote(a) for a in args)
 
 
@@ -121,14 +134,22 @@ def _header(data: Dataset, config: TrainConfig, to: str) -> str:
                      + ("for this quadratic loss the same gradient" if config.grad == "numeric"
                         else "the same numbers") + ", to rounding)")
         rule += f". {RECORDS[to]}"
-    about = textwrap.wrap(f"Data: {comment_text(data.name)}. Gradients: {rule}.", 90,
-                          break_long_words=False, break_on_hyphens=False)
+    h = config.hyper
+    about = f"Data: {comment_text(data.name)}. Gradients: {rule}."
+    if not h.is_plain:  # a torch.optim rule: the script's own, or written out by hand
+        about += (f" Update rule: {describe(h)}"
+                  + (" itself." if to == "torch" else ", written out by hand, operation by "
+                     "operation in torch's order (and lrtui's), so that it rounds the same."))
+    about_lines = textwrap.wrap(about, 90, break_long_words=False, break_on_hyphens=False)
+    first = ("# Linear regression y_hat = w*x + b, trained by full-batch gradient descent on the"
+             if h.is_plain else f"# Linear regression y_hat = w*x + b, trained by full-batch "
+             f"{title(h)} on the")
     parts = [
-        "# Linear regression y_hat = w*x + b, trained by full-batch gradient descent on the",
+        first,
         f"# mean squared error, in {label}. Written by lrtui {__version__} "
         f"(lrtui export --to {to}).",
         "#",
-        *("# " + text for text in about),
+        *("# " + text for text in about_lines),
     ]
     if line is not None:
         parts += ["# The same run in lrtui:", f"#     {comment_text(line)}"]
@@ -150,6 +171,8 @@ def _settings(config: TrainConfig, to: str) -> str:
                   f"b = {literal(config.b0)}  # and bias"]
     else:
         lines += params(config, to)
+    if not config.hyper.is_plain:
+        lines += [""] + (torch_optimizer(config) if to == "torch" else hyper_lines(config))
     return "\n".join(lines)
 
 
@@ -195,6 +218,9 @@ def _loop(config: TrainConfig, to: str) -> str:
         grad_call = ("gradient(X, Y, w, b)" if config.grad == "numeric"
                      else "gradient(X, Y, y_predicted)")
         start_loss = "loss(Y, forward(X, w, b))"
+        update = ("    # Update parameters\n    w -= learning_rate * dw\n"
+                  "    b -= learning_rate * db\n" if config.hyper.is_plain
+                  else loop_update(config, to))
         body_text = f"""\
     # Forward pass
     y_predicted = forward(X, w, b)
@@ -208,9 +234,7 @@ def _loop(config: TrainConfig, to: str) -> str:
     dw, db = {grad_call}
 
 {tol_check("math.hypot(dw, db)") if tol else ""}\
-    # Update parameters
-    w -= learning_rate * dw
-    b -= learning_rate * db
+{update}\
     epochs_run = epoch + 1
 
     if (epoch + 1) % {every} == 0:
@@ -221,7 +245,9 @@ w, b, final_loss = float(w), float(b), float(final_loss)
 """
     else:
         start_loss = START_LOSS[to]
-        body_text = body(to, tol, every)
+        body_text = body(to, tol, every, None if config.hyper.is_plain or to == "torch"
+                         else loop_update(config, to),
+                         None if config.hyper.is_plain else title(config.hyper))
     head = f"""\
 # lrtui stops a run (diverged) once its loss passes {DIVERGENCE_FACTOR:.0e} times the start's.
 limit = {DIVERGENCE_FACTOR:.0e} * max({start_loss}, 1e-300)
@@ -276,6 +302,10 @@ def script(data: Dataset, config: TrainConfig, to: str = "numpy") -> str:
     """A standalone Python script that reproduces the run (see the module docstring)."""
     if to not in TARGETS:
         raise ValueError(f"unknown export target {to!r}; choose one of: {', '.join(TARGETS)}")
+    batch = getattr(config, "batch_size", None)  # mini-batches: not written out (yet)
+    if batch is not None:
+        raise DataError(f"lrtui export writes full-batch runs only; leave out --batch-size "
+                        f"{batch} to export this one")
     data_text, needs = data_code(data, to)
     scale_head, scale_tail = _scaling(data, config)
     stdlib = sorted(({"csv"} & needs) | {"math"} | ({"os"} if to == "tensorflow" else set()))
@@ -294,7 +324,8 @@ def script(data: Dataset, config: TrainConfig, to: str = "numpy") -> str:
         data_text + ("\n\n" + scale_head if scale_head else ""),
         "",
         _settings(config, to) + "\n",
-        model + TRANSFORM.get(to, "") + "\n",
+        model + TRANSFORM.get(to, "")
+        + ("" if to == "torch" or config.hyper.is_plain else rule_code(config, to)) + "\n",
         _loop(config, to) + scale_tail + _PLOT,
     ]
     return "\n".join(parts)

@@ -124,8 +124,26 @@ def tol_check(norm: str) -> str:
 """
 
 
-def body(to: str, tol: bool, every: int) -> str:
-    """The training loop's body, and the final w, b and loss as Python floats."""
+# Plain gradient descent's update in the JAX and TensorFlow loops.
+_PLAIN_UPDATE = {
+    "jax": """\
+    # Update parameters (new arrays: w and b are rebound, not changed)
+    w = w - learning_rate * dw
+    b = b - learning_rate * db
+""",
+    "tensorflow": """\
+    # Update parameters (in place: w and b are variables)
+    w.assign_sub(learning_rate * dw)
+    b.assign_sub(learning_rate * db)
+""",
+}
+
+
+def body(to: str, tol: bool, every: int, update: str | None = None,
+         rule: str | None = None) -> str:
+    """The training loop's body, and the final w, b and loss as Python floats. For a rule
+    other than plain descent, `update` holds the lines that update w and b by hand (JAX,
+    TensorFlow), and `rule` its name (the PyTorch script steps its torch.optim optimizer)."""
     def diverged(loss: str) -> str:
         return f"""\
     if not {loss} <= limit:  # (also true when the loss is inf or nan)
@@ -139,6 +157,27 @@ def body(to: str, tol: bool, every: int) -> str:
         print(f"Epoch {{epoch + 1}}: w={{{w}:.6f}}, b={{{b}:.6f}}")
 """
 
+    if to == "torch" and rule:
+        return f"""\
+    # Forward pass
+    y_predicted = forward(X, w, b)
+    l = loss(Y, y_predicted)
+    losses.append(l.item())
+{diverged("l.item()")}
+    # Backward pass
+    optimizer.zero_grad()  # clear the last step's gradients (backward adds into .grad)
+    l.backward()  # Compute gradients: w.grad = dL/dw, b.grad = dL/db
+
+{tol_check("math.hypot(w.grad.item(), b.grad.item())") if tol else ""}\
+    # Update parameters: one step of {rule}, from w.grad and b.grad
+    optimizer.step()
+    epochs_run = epoch + 1
+
+{progress("w.item()", "b.item()")}
+with torch.no_grad():
+    final_loss = loss(Y, forward(X, w, b)).item()
+w, b = w.item(), b.item()
+"""
     if to == "torch":
         return f"""\
     # Forward pass
@@ -172,9 +211,7 @@ w, b = w.item(), b.item()
     losses.append(float(l))
 {diverged("float(l)")}
 {tol_check("math.hypot(float(dw), float(db))") if tol else ""}\
-    # Update parameters (new arrays: w and b are rebound, not changed)
-    w = w - learning_rate * dw
-    b = b - learning_rate * db
+{update or _PLAIN_UPDATE["jax"]}\
     epochs_run = epoch + 1
 
 {progress("float(w)", "float(b)")}
@@ -192,9 +229,7 @@ w, b = float(w), float(b)
     dw, db = tape.gradient(l, [w, b])
 
 {tol_check("math.hypot(float(dw), float(db))") if tol else ""}\
-    # Update parameters (in place: w and b are variables)
-    w.assign_sub(learning_rate * dw)
-    b.assign_sub(learning_rate * db)
+{update or _PLAIN_UPDATE["tensorflow"]}\
     epochs_run = epoch + 1
 
 {progress("float(w)", "float(b)")}
