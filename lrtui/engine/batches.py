@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lrtui.engine.data import Dataset
-from lrtui.engine.rules import SLOTS, Rule, State
+from lrtui.engine.rules import SLOTS, Rule, State, as_numpy
 from lrtui.engine.stats import SufficientStats
 from lrtui.errors import DataError
 
@@ -103,7 +103,10 @@ class BatchPlan:
             losses.append(w * w * sxx - 2.0 * w * sxy + got.syy[j] + c * c)
             step += 1
             j += 1
-            w, b, st = update(w, b, gw, gb, st, step, lr)
+            try:
+                w, b, st = update(w, b, gw, gb, st, step, lr)
+            except ZeroDivisionError:  # eps 0 and a zero gradient: nan, as in torch
+                w, b, st = update(*as_numpy(w, b, gw, gb), st, step, lr)
             ws.append(w)
             bs.append(b)
             sts.extend(st)

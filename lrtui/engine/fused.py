@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from lrtui.engine.rules import Adagrad, Adam, RMSprop, Rule, State
+from lrtui.engine.rules import Adagrad, Adam, RMSprop, Rule, State, as_numpy
 from lrtui.engine.stats import SufficientStats
 
 Fused = tuple[list[float], list[float], dict[int, list[float]], bool]
@@ -23,7 +23,11 @@ def fused(rule: Rule, s: SufficientStats, w: float, b: float, gw: float, gb: flo
     """Up to m updates by `rule` from the record (w, b, gw, gb, buffers st) after t updates."""
     loop = _adam if isinstance(rule, Adam) else _rmsprop if isinstance(rule, RMSprop) \
         else _adagrad if isinstance(rule, Adagrad) else _sgd
-    return loop(rule, s, w, b, gw, gb, st, t, lr, m, bound, tol2)
+    try:
+        return loop(rule, s, w, b, gw, gb, st, t, lr, m, bound, tol2)
+    except ZeroDivisionError:  # eps 0 and a zero gradient: 0/0, which torch makes nan
+        return loop(rule, s, *as_numpy(w, b, gw, gb), st, t, lr, m, bound, tol2)
+
 
 
 def _sgd(rule: Rule, s: SufficientStats, w: float, b: float, gw: float, gb: float, st: State,

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+import numpy as np
+
 from lrtui.errors import DataError
 from lrtui.settings import OPTIMIZERS
 
@@ -301,13 +303,25 @@ class Adagrad(Rule):
         return w, b, (sw, sb, 0.0, 0.0, 0.0, 0.0)
 
 
+def as_numpy(w: float, b: float, gw: float,
+             gb: float) -> tuple[float, float, float, float]:
+    """The values as NumPy float64 scalars, whose division by zero gives inf or nan (as
+    torch's does) where Python's raises; the callers run under np.errstate(all="ignore")."""
+    f = np.float64
+    return f(w), f(b), f(gw), f(gb)
+
+
 def next_point(rule: Rule, w: float, b: float, dw: float, db: float, buffers: State, t: int,
                lr: float) -> tuple[float, float]:
     """(w, b) after the rule's next update from a record after t updates (its gradient dw,
     db and its buffers; none for plain descent, whose state has no buffers)."""
     st = tuple(buffers) if len(buffers) == SLOTS else rule.initial()
-    w2, b2, _ = rule.update(w, b, dw, db, st, t + 1, lr)
-    return w2, b2
+    try:
+        w2, b2, _ = rule.update(w, b, dw, db, st, t + 1, lr)
+    except ZeroDivisionError:  # eps 0 and a zero gradient: 0/0, nan in torch
+        with np.errstate(all="ignore"):
+            w2, b2, _ = rule.update(*as_numpy(w, b, dw, db), st, t + 1, lr)
+    return float(w2), float(b2)
 
 
 def make_rule(h: Hyper) -> Rule:
@@ -336,7 +350,10 @@ def advance(rule: Rule, gradient: Gradient, loss: Callable[[float, float], float
     isfinite = math.isfinite
     for _ in range(m):
         t += 1
-        w, b, st = update(w, b, dw, db, st, t, lr)
+        try:
+            w, b, st = update(w, b, dw, db, st, t, lr)
+        except ZeroDivisionError:  # eps 0 and a zero gradient: 0/0, nan in torch
+            w, b, st = update(*as_numpy(w, b, dw, db), st, t, lr)
         dw, db = gradient(w, b)
         ws.append(w)
         bs.append(b)

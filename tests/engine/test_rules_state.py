@@ -89,3 +89,16 @@ def test_a_changed_rule_restarts_with_torchs_defaults_and_refuses_what_it_does_n
     with pytest.raises(DataError, match="Nesterov momentum requires"):
         t.set_optimizer(optimizer="sgd", nesterov=True)
     assert t.rule.h.optimizer == "rmsprop" and t.rule.h.mu == 0.5  # unchanged
+
+
+@pytest.mark.parametrize("rule", [dict(optimizer="adam", eps=0.0),
+                                  dict(optimizer="rmsprop", eps=0.0),
+                                  dict(optimizer="adagrad", eps=0.0)])
+def test_eps_0_with_a_zero_gradient_is_nan_as_in_torch_not_an_error(rule):
+    """On the seed data dL/db is exactly 0 all along: with eps 0, the rule divides 0 by 0,
+    which torch.optim turns into nan (the run diverges) and Python would raise."""
+    t = seed(**rule)
+    s = t.run(50)
+    assert s.status == "diverged" and np.isnan(s.b) and s.epoch == 1
+    batched = seed(batch_size=2, **rule)  # and on mini-batches, through the generic update
+    assert batched.run(50).status in ("diverged", "running", "converged")
