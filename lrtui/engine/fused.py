@@ -102,7 +102,7 @@ def _adam(rule: Rule, s: SufficientStats, w: float, b: float, gw: float, gb: flo
         step_size = lr / (1.0 - beta1**step)
         bc2_sqrt = (1.0 - beta2**step) ** 0.5
         if amsgrad:
-            xw, xb = max(xw, vw), max(xb, vb)
+            xw, xb = vw if vw > xw else xw, vb if vb > xb else xb  # max(), inlined
             w = w + -step_size * mw / (sqrt(xw) / bc2_sqrt + eps)
             b = b + -step_size * mb / (sqrt(xb) / bc2_sqrt + eps)
             c4(xw)
@@ -133,6 +133,7 @@ def _rmsprop(rule: Rule, s: SufficientStats, w: float, b: float, gw: float, gb: 
     wd, alpha, eps, mu, centered = h.wd, h.alpha, h.epsilon, h.mu, h.centered
     one_a = 1.0 - alpha
     small, rest = one_a < 0.5, 1.0 - one_a
+    sqrt, nan = math.sqrt, math.nan
     sw, sb, bw, bb, aw, ab = st
     ws: list[float] = []
     bs: list[float] = []
@@ -153,10 +154,10 @@ def _rmsprop(rule: Rule, s: SufficientStats, w: float, b: float, gw: float, gb: 
             else:
                 aw, ab = gw - (gw - aw) * rest, gb - (gb - ab) * rest
             qw, qb = sw + -1.0 * aw * aw, sb + -1.0 * ab * ab
-            avg_w = (math.sqrt(qw) if qw >= 0.0 else math.nan) + eps
-            avg_b = (math.sqrt(qb) if qb >= 0.0 else math.nan) + eps
+            avg_w = (sqrt(qw) if qw >= 0.0 else nan) + eps
+            avg_b = (sqrt(qb) if qb >= 0.0 else nan) + eps
         else:
-            avg_w, avg_b = math.sqrt(sw) + eps, math.sqrt(sb) + eps
+            avg_w, avg_b = sqrt(sw) + eps, sqrt(sb) + eps
         if mu > 0.0:
             bw, bb = bw * mu + 1.0 * gw / avg_w, bb * mu + 1.0 * gb / avg_b
             w, b = w + -lr * bw, b + -lr * bb
