@@ -199,10 +199,15 @@ class RaceTrainer(Trainer):
 
     def run(self, k: int | None = None, sink: Any = None,
             deadline: float | None = None) -> Any:
+        """Each runner that is not done (at tol, diverged, out of epochs) runs k more."""
         for f in self.followers:
-            if f.can_step:
+            if not f.done:
                 f.run(k, deadline=deadline)
-        return super().run(k, sink, deadline)
+        return self.state if super().done else super().run(k, sink, deadline)
+
+    @property
+    def done(self) -> bool:
+        return super().done and all(f.done for f in self.followers)
 
     def back(self) -> Any:
         for f in self.followers:

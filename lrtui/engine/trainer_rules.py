@@ -10,7 +10,7 @@ from lrtui.engine.batches import BatchPlan
 from lrtui.engine.data import Dataset
 from lrtui.engine.history import History
 from lrtui.engine.rules import SLOTS, Hyper, Rule, check_applies, make_rule
-from lrtui.engine.state import COLUMNS, ROW, TrainConfig, TrainingState
+from lrtui.engine.state import COLUMNS, CONVERGED, ROW, TrainConfig, TrainingState
 from lrtui.engine.stats import SufficientStats
 from lrtui.engine.theory import Theory
 from lrtui.errors import DataError
@@ -26,6 +26,16 @@ class RuleSettings:
     _rule: Rule
     _plan: BatchPlan | None
     _epochs: int
+
+    @property
+    def state(self) -> TrainingState:
+        raise NotImplementedError
+
+    @property
+    def done(self) -> bool:
+        """Whether playing stops here: the run converged, diverged or spent its budget (a
+        race is done when all its runners are)."""
+        return self.state.finished or self.state.status == CONVERGED
 
     def reset(self) -> TrainingState:
         raise NotImplementedError

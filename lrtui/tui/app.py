@@ -22,7 +22,7 @@ from lrtui import settings
 from lrtui.display import AppOptions
 from lrtui.engine.data import Dataset
 from lrtui.engine.ladder import ladder_step
-from lrtui.engine.state import CONVERGED, DIVERGED, TrainConfig, TrainingState
+from lrtui.engine.state import DIVERGED, TrainConfig, TrainingState
 from lrtui.engine.trainer import Trainer
 from lrtui.errors import DataError
 from lrtui.present.frame import Frame, Run
@@ -188,7 +188,7 @@ class LrtuiApp(App[None]):
         deadline = time.perf_counter() + FRAME_BUDGET / self.options.fps
         self.trainer.run(self.view.speed, deadline=deadline)
         self._frame_count += 1
-        if not self.trainer.can_step or self.trainer.state.status == CONVERGED:
+        if self.trainer.done:  # converged, diverged or out of epochs (a race: every runner)
             self._set_playing(False)
             return
         # One plot every plot_every frames, in turn: never three plots in one frame.
@@ -219,8 +219,7 @@ class LrtuiApp(App[None]):
         if action == "reset":
             return True if self.state.epoch > 0 or self.state.status == DIVERGED else None
         if action == "toggle_play":
-            can_play = trainer.can_step and self.state.status != CONVERGED
-            return True if (self.playing or can_play) else None
+            return True if (self.playing or not trainer.done) else None
         return True
 
     def action_toggle_play(self) -> None:

@@ -46,3 +46,21 @@ async def test_the_keys_drive_every_runner_and_the_views_show_them():
         await pilot.press("r")
         await pilot.pause()
         assert [r.state.epoch for r in app.frame.runners] == [0, 0, 0, 0]
+
+
+async def test_space_plays_until_every_runner_is_done_each_stopping_at_its_own_tol():
+    from .conftest import wait_until_paused
+
+    app = race_app()
+    async with app.run_test(size=(120, 34)) as pilot:
+        await pilot.press(*["right_square_bracket"] * 6, "space")
+        await wait_until_paused(pilot)
+        await pilot.pause()
+        p = preset("tutorial")
+        for runner, spec in zip(app.frame.runners, default_specs(app.trainer), strict=True):
+            alone = Trainer(p.data, TrainConfig.from_preset(p, epochs=2000, tol=1e-8, **spec))
+            alone.run()
+            assert runner.state.status == "converged" == alone.state.status
+            assert runner.state.epoch == alone.state.epoch  # each stopped at its own tol
+        assert app.frame.runners[3].state.epoch > app.frame.runners[0].state.epoch
+        assert app.trainer.done and not app.playing
