@@ -116,3 +116,15 @@ async def _demo_stage_6(pilot) -> None:
 
 def test_demo_snapshot(snap_compare):
     assert snap_compare(demo_app(), terminal_size=(100, 30), run_before=_demo_stage_6)
+
+
+# -- the formula panel for a rule with buffers (Adam), at 80x24 ------------------------------
+
+
+async def _adam_formulas(pilot) -> None:
+    await pilot.press("colon", *"optimizer adam", "enter", "n", "n", "f")
+    await pilot.pause()
+
+
+def test_adam_formula_snapshot(snap_compare):
+    assert snap_compare(seed_app(b0=2.0), terminal_size=(80, 24), run_before=_adam_formulas)
