@@ -57,7 +57,7 @@ async def test_the_prompt_sets_hyper_parameters_and_refuses_what_the_rule_does_n
         await pilot.pause()
         assert "momentum does not apply to adam" in str(app.prompt_bar.error.render())
         assert app.trainer.rule.h.optimizer == "adam"
-        assert value_text(app, "parameters", "critical") == "none (adaptive)"
+        assert value_text(app, "parameters", "critical") == "none"
 
 
 async def test_mini_batches_from_the_prompt_show_the_noise_floor_and_the_batch_loss():

@@ -169,7 +169,7 @@ class ParametersView(NumberPanel):
         self.set("b_opt", opt.b)
         self.set("loss_opt", opt.loss)
         critical = theory.critical_lr
-        self.set("critical", "none (adaptive)" if critical is None else critical,
+        self.set("critical", "none" if critical is None else critical,
                  "muted" if critical is None else "")
         self.set("speed", f"{frame.view.speed:,}/frame")
         self.set("distance", theory.distance(state.w, state.b))
