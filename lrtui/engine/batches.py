@@ -76,6 +76,13 @@ class BatchPlan:
         self._cached = (epoch, got)
         return got
 
+    def gradient(self, step: int, w: float, b: float) -> tuple[float, float]:
+        """The gradient at (w, b) on the batch of update step + 1 (what it will step on)."""
+        epoch, j = divmod(step, self.per_epoch)
+        got = self.batches(epoch)
+        c = b - (got.my[j] - w * got.mx[j])
+        return 2.0 * (w * got.sxx[j] - got.sxy[j] + c * got.mx[j]), 2.0 * c
+
     def advance(self, rule: Rule, stats: SufficientStats, w: float, b: float, st: State,
                 step: int, lr: float, m: int, bound: float,
                 tol2: float) -> tuple[list[float], list[float], list[float], list[float], bool]:

@@ -11,8 +11,9 @@ squared gradient norm below tol2).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
-from lrtui.engine.rules import Adagrad, Adam, RMSprop, Rule, State, as_numpy
+from lrtui.engine.rules import SLOTS, Adagrad, Adam, RMSprop, Rule, State, as_numpy
 from lrtui.engine.stats import SufficientStats
 
 Fused = tuple[list[float], list[float], dict[int, list[float]], bool]
@@ -215,3 +216,42 @@ def _adagrad(rule: Rule, s: SufficientStats, w: float, b: float, gw: float, gb: 
             stopped = True
             break
     return ws, bs, {0: s0, 1: s1}, stopped
+
+
+# -- the generic loop: any gradient source, one call a step --------------------------------
+
+Gradient = Callable[[float, float], tuple[float, float]]
+
+
+def advance(rule: Rule, gradient: Gradient, loss: Callable[[float, float], float], w: float,
+            b: float, dw: float, db: float, st: State, t: int, lr: float, m: int, bound: float,
+            tol2: float) -> tuple[list[float], list[float], list[float], list[float],
+                                  list[float], bool]:
+    """Up to m updates by `rule` from the record (w, b, dw, db, buffers st) of update count t;
+    the same stopping rules as plain descent's loops (the loss past `bound` or not finite, or
+    the squared gradient norm below tol2). Returns the new records' w, b, dw, db, their
+    buffers (SLOTS per record, flat) and whether the run stopped."""
+    update = rule.update
+    st = tuple(st) if len(st) == SLOTS else rule.initial()
+    ws: list[float] = []
+    bs: list[float] = []
+    dws: list[float] = []
+    dbs: list[float] = []
+    sts: list[float] = []
+    isfinite = math.isfinite
+    for _ in range(m):
+        t += 1
+        try:
+            w, b, st = update(w, b, dw, db, st, t, lr)
+        except ZeroDivisionError:  # eps 0 and a zero gradient: 0/0, nan in torch
+            w, b, st = update(*as_numpy(w, b, dw, db), st, t, lr)
+        dw, db = gradient(w, b)
+        ws.append(w)
+        bs.append(b)
+        dws.append(dw)
+        dbs.append(db)
+        sts.extend(st)
+        if (not loss(w, b) <= bound or not isfinite(dw) or not isfinite(db)
+                or dw * dw + db * db < tol2):
+            return ws, bs, dws, dbs, sts, True
+    return ws, bs, dws, dbs, sts, False

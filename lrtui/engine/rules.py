@@ -14,7 +14,6 @@ defaults (None: the rule's own default, as weight_decay is 0.01 for AdamW and 0 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -327,40 +326,3 @@ def next_point(rule: Rule, w: float, b: float, dw: float, db: float, buffers: St
 def make_rule(h: Hyper) -> Rule:
     kind = {"sgd": SGD, "adam": Adam, "adamw": Adam, "rmsprop": RMSprop, "adagrad": Adagrad}
     return kind[check_hyper(h).optimizer](h)
-
-
-Gradient = Callable[[float, float], tuple[float, float]]
-
-
-def advance(rule: Rule, gradient: Gradient, loss: Callable[[float, float], float], w: float,
-            b: float, dw: float, db: float, st: State, t: int, lr: float, m: int, bound: float,
-            tol2: float) -> tuple[list[float], list[float], list[float], list[float],
-                                  list[float], bool]:
-    """Up to m updates by `rule` from the record (w, b, dw, db, buffers st) of update count t;
-    the same stopping rules as plain descent's loops (the loss past `bound` or not finite, or
-    the squared gradient norm below tol2). Returns the new records' w, b, dw, db, their
-    buffers (SLOTS per record, flat) and whether the run stopped."""
-    update = rule.update
-    st = tuple(st) if len(st) == SLOTS else rule.initial()
-    ws: list[float] = []
-    bs: list[float] = []
-    dws: list[float] = []
-    dbs: list[float] = []
-    sts: list[float] = []
-    isfinite = math.isfinite
-    for _ in range(m):
-        t += 1
-        try:
-            w, b, st = update(w, b, dw, db, st, t, lr)
-        except ZeroDivisionError:  # eps 0 and a zero gradient: 0/0, nan in torch
-            w, b, st = update(*as_numpy(w, b, dw, db), st, t, lr)
-        dw, db = gradient(w, b)
-        ws.append(w)
-        bs.append(b)
-        dws.append(dw)
-        dbs.append(db)
-        sts.extend(st)
-        if (not loss(w, b) <= bound or not isfinite(dw) or not isfinite(db)
-                or dw * dw + db * db < tol2):
-            return ws, bs, dws, dbs, sts, True
-    return ws, bs, dws, dbs, sts, False

@@ -15,10 +15,10 @@ import numpy as np
 from lrtui import settings
 from lrtui.engine.checks import check_numbers, check_start
 from lrtui.engine.data import Dataset
-from lrtui.engine.fused import fused
+from lrtui.engine.fused import advance, fused
 from lrtui.engine.gradients import SOURCES, GradientFn, make_gradient
 from lrtui.engine.optim import RULE
-from lrtui.engine.rules import SLOTS, Rule, advance
+from lrtui.engine.rules import SLOTS, Rule
 from lrtui.engine.scaling import scaled
 from lrtui.engine.state import (
     COLUMNS,

@@ -106,6 +106,7 @@ class Frame:
     batch_losses: np.ndarray | None = None  # mini-batches: each update's batch loss
     runners: tuple[Runner, ...] = ()  # a race: every runner, the first one this run
     noise_floor: float | None = None  # mini-batches: theory's E[L - L*] at this lr
+    next_gradient: tuple[float, float] | None = None  # mini-batches: the next batch's
     _scenes: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -126,8 +127,10 @@ class Frame:
             getattr(trainer, "labels", ()), (trainer, *followers), strict=False))
         return cls(run, trainer.state, view, playing, trainer.start, trainer.divergence_bound,
                    history.column("epoch"), history.column("loss"), path, swept, batch,
-                   runners, None if trainer.plan is None
-                   else trainer.plan.noise_floor(trainer.stats, trainer.state.lr))
+                   runners, *((None, None) if trainer.plan is None else (
+                       trainer.plan.noise_floor(trainer.stats, trainer.state.lr),
+                       trainer.plan.gradient(trainer.state.epoch, trainer.state.w,
+                                             trainer.state.b))))
 
     # -- numbers -------------------------------------------------------------------------
 
@@ -145,11 +148,19 @@ class Frame:
     @property
     def next_step(self) -> tuple[float, float]:
         """(dw, db) of the next update: the update rule's step from here (with its buffers)."""
-        s = self.state
+        s = self.stepping_state
         if self.run.theory.hyper.is_plain:
             return RULE.delta(s.dw, s.db, s.lr)
         w, b = next_point(self.rule, s.w, s.b, s.dw, s.db, s.buffers, s.epoch, s.lr)
         return w - s.w, b - s.b
+
+    @property
+    def stepping_state(self) -> TrainingState:
+        """The state with the gradient the next update uses: its dw, db, or on mini-batches
+        the next batch's."""
+        if self.next_gradient is None:
+            return self.state
+        return replace(self.state, dw=self.next_gradient[0], db=self.next_gradient[1])
 
     @cached_property
     def rule(self) -> Rule:

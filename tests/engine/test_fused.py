@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from lrtui.engine import TrainConfig, Trainer, synthetic
-from lrtui.engine.fused import fused
-from lrtui.engine.rules import Hyper, advance, make_rule
+from lrtui.engine.fused import advance, fused
+from lrtui.engine.rules import Hyper, make_rule
 from lrtui.engine.stats import SufficientStats
 
 from .test_rules_torch import CASES, ids

@@ -74,3 +74,16 @@ async def test_mini_batches_from_the_prompt_show_the_noise_floor_and_the_batch_l
         floor = app.trainer.plan.noise_floor(app.trainer.stats, s.lr)
         assert app.parameters.border_subtitle.startswith(f"floor: theory {num(floor, 2)} · now")
         assert app.loss_view.border_subtitle.startswith("grey: batch")
+
+
+async def test_on_mini_batches_the_step_shown_is_the_next_batch_s():
+    app = seed_app(optimizer="adam", lr=0.3, batch_size=2, w0=3.0, b0=1.0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(5):
+            await pilot.press("n")
+            await pilot.pause()
+            s = app.trainer.state
+            dw, db = app.frame.next_step
+            await pilot.press("n")
+            await pilot.pause()
+            assert app.trainer.state.w == s.w + dw and app.trainer.state.b == s.b + db

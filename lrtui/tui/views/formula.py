@@ -194,7 +194,7 @@ class FormulaView(Widget):
             text = "\n".join(lines)
             return Text(in_words(text) if self.ascii else text, no_wrap=True,
                         overflow="ellipsis")
-        u = update_formula(frame.rule, frame.state)
+        u = update_formula(frame.rule, frame.stepping_state)
         self.border_title = f"{u.optimizer} formulas (t = {u.t:,})"  # the t-th update next
         room = self._room()
         # (the gradient's terms, or its sums, or none; b's equations; w's intermediate numbers)
