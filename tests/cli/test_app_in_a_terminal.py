@@ -50,7 +50,7 @@ def test_the_demo_starts_on_its_first_stage_and_q_quits(terminal, tmp_path):
 
 def test_lrtui_race_app_starts_and_its_runners_step_together(terminal, tmp_path):
     t = terminal("race", "--app", "--preset", "tutorial", cwd=tmp_path)
-    t.wait_for("the race", "adam lr=0.1", "nesterov")
+    t.wait_for("the race", "adam lr=0.1", "sgd lr=0.2353 momentum")
     t.send(b"n")
     t.wait_for("1 / 500")
     t.send(b"q")

@@ -47,7 +47,7 @@ def test_runs_given_by_hand_and_the_table():
     assert doc["runs"][0]["config"]["optimizer"]["name"] == "adam"
     assert doc["runs"][1]["config"]["optimizer"]["momentum"] == 0.5
     text = run_lrtui("race", *args, columns=200).stdout
-    lines = [ln for ln in text.splitlines() if "optimizer=" in ln or "momentum=" in ln]
+    lines = [ln for ln in text.splitlines() if "adam lr=" in ln or "momentum=" in ln]
     assert len(lines) == 2 and "momentum=0.5" in lines[0]  # converged first: ranked first
 
 
