@@ -217,21 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
                       "for n (default 8)")
     tour.add_argument("--loop", action="store_true",
                       help="start again after the last stage (for a screen at an open day)")
-    serve = commands.add_parser(
-        "serve", help="serve the app to a web browser (textual-serve)",
-        description="Serve the app to a web browser with textual-serve, each browser tab its "
-        f"own app. Listens on {serve_mod.DEFAULT_HOST}:{serve_mod.DEFAULT_PORT} by default, so "
-        f"only this machine can connect: {serve_mod.EXPOSURE_WARNING}. The data, training "
-        "and display options are passed on to the app.",
-    )
-    add_run_options(serve, suppress=True)
-    add_display_options(serve, suppress=True)
-    add_session_option(serve, suppress=True)
-    serve.add_argument("--host", default=serve_mod.DEFAULT_HOST,
-                       help=f"address to listen on (default {serve_mod.DEFAULT_HOST}); "
-                       f"WARNING: {serve_mod.EXPOSURE_WARNING}")
-    serve.add_argument("--port", type=serve_mod.port_number, default=serve_mod.DEFAULT_PORT,
-                       help=f"port to listen on (default {serve_mod.DEFAULT_PORT})")
+    serve_mod.add_command(commands, add_run_options, add_display_options, add_session_option)
     return parser
 
 
@@ -294,7 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "session", None) is not None:
             trainer, view = open_session(args)
             if args.command == "serve":
-                return serve_mod.serve(serve_mod.serve_command(args, parser), args.host, args.port)
+                return serve_mod.run(args, parser)
             return _run_app(args, trainer, view)
         data, config = load_run(args)
         if args.command == "export":
@@ -322,7 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return EXIT_OUTPUT
             return code
         if args.command == "serve":
-            return serve_mod.serve(serve_mod.serve_command(args, parser), args.host, args.port)
+            return serve_mod.run(args, parser)
         if args.command == "demo":
             from lrtui.tour import load_tour
 
