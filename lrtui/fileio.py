@@ -55,18 +55,24 @@ def read_text(path: str | os.PathLike[str], what: str) -> str:
         ) from None
 
 
+def timestamped_name(prefix: str, suffix: str, now: datetime | None = None, n: int = 1) -> str:
+    """A file name such as lrtui-session-20261126-140312.json (-2, -3, ... before the suffix
+    for n = 2, 3, ...)."""
+    from datetime import datetime
+
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    return f"{prefix}-{stamp}{f'-{n}' if n > 1 else ''}{suffix}"
+
+
 def timestamped_path(prefix: str, suffix: str, folder: str | os.PathLike[str] = ".",
                      now: datetime | None = None) -> Path:
     """A new file name in `folder` such as lrtui-session-20261126-140312.json; if that name
     is taken, -2, -3, ... is added."""
     from datetime import datetime
 
-    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
-    folder = Path(folder)
-    path = folder / f"{prefix}-{stamp}{suffix}"
-    n = 2
-    while path.exists():
-        path = folder / f"{prefix}-{stamp}-{n}{suffix}"
+    now = now or datetime.now()
+    n = 1
+    while (path := Path(folder) / timestamped_name(prefix, suffix, now, n)).exists():
         n += 1
     return path
 

@@ -12,6 +12,10 @@ address needs a token, as Jupyter does: generated at start (or `--token T`), pri
 URL, and asked for by the page and the websocket; `--no-token` opts out, and the first line
 lrtui prints then warns. For a classroom, `--max-sessions` caps the app processes and
 `--idle-timeout` ends the sessions nobody uses (lrtui/serve_server.py does both).
+
+The app's file keys (ctrl+s, e, s, x) send their files to the student's browser as downloads
+and write nothing here, unless `--save-dir DIR` is given: serve then sets LRTUI_SAVE_DIR in
+each app's environment, and the apps write into DIR (lrtui/tui/files.py).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ EXPOSURE_WARNING = (
     "app, and the files it can read and write, to the network"
 )
 WILDCARDS = ("0.0.0.0", "::", "")
+SAVE_DIR_ENV = "LRTUI_SAVE_DIR"  # a served app writes its files here; unset: to the browser
 
 
 def is_loopback(host: str) -> bool:
@@ -53,7 +58,7 @@ def app_flags(args: argparse.Namespace, parser: argparse.ArgumentParser) -> list
     """The app's flags that `args` sets, as `--name=value` words (in the parser's order);
     options that are not the app's own (serve's --host, --port, ...) are left out."""
     skip = {"help", "version", "command", "host", "port", "max_sessions",
-            "idle_timeout", "token", "no_token"}
+            "idle_timeout", "token", "no_token", "save_dir"}
     flags: list[str] = []
     for action in parser._actions:  # the app's options are the top-level parser's
         if action.dest in skip or not action.option_strings:
@@ -106,7 +111,7 @@ def lan_address() -> str | None:
 
 
 def start_lines(host: str, port: int, token: str | None, max_sessions: int,
-                idle_minutes: float) -> list[str]:
+                idle_minutes: float, save_dir: str | None = None) -> list[str]:
     lines = [first_line(host, port, token)]
     if host in WILDCARDS and (address := lan_address()) is not None:
         lines.append(f"lrtui serve: from the other machines: {url(address, port, token)}")
@@ -114,6 +119,9 @@ def start_lines(host: str, port: int, token: str | None, max_sessions: int,
             f"ends a session after {minutes_text(idle_minutes)} without input")
     lines.append(f"lrtui serve: up to {max_sessions} sessions at once (--max-sessions); "
                  f"{idle} (--idle-timeout)")
+    lines.append("lrtui serve: the files the apps save (ctrl+s, e, s, x) " + (
+        f"are written into {save_dir} (--save-dir)" if save_dir is not None else
+        "go to the browsers as downloads; nothing is written here (--save-dir DIR keeps them)"))
     return lines
 
 
@@ -123,18 +131,21 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if token is None and not args.no_token and not is_loopback(args.host):
         token = secrets.token_urlsafe(24)
     return serve(serve_command(args, parser), args.host, args.port, token=token,
-                 max_sessions=args.max_sessions, idle_minutes=args.idle_timeout)
+                 max_sessions=args.max_sessions, idle_minutes=args.idle_timeout,
+                 save_dir=args.save_dir)
 
 
 def serve(command: str, host: str, port: int, *, token: str | None = None,
           max_sessions: int = DEFAULT_MAX_SESSIONS,
-          idle_minutes: float = DEFAULT_IDLE_MINUTES) -> int:
-    """Serve until interrupted (Ctrl+C or SIGTERM); returns the exit code."""
+          idle_minutes: float = DEFAULT_IDLE_MINUTES, save_dir: str | None = None) -> int:
+    """Serve until interrupted (Ctrl+C or SIGTERM); returns the exit code. `save_dir`: the
+    folder the apps write their files into (None: they send them to the browser)."""
     from lrtui.serve_server import ClassroomServer  # textual-serve, aiohttp and rich
 
-    print("\n".join(start_lines(host, port, token, max_sessions, idle_minutes)), flush=True)
+    print("\n".join(start_lines(host, port, token, max_sessions, idle_minutes, save_dir)),
+          flush=True)
     server = ClassroomServer(command, host, port, token=token, max_sessions=max_sessions,
-                             idle_minutes=idle_minutes)
+                             idle_minutes=idle_minutes, save_dir=save_dir)
     try:
         server.serve()
     except OSError as exc:
@@ -182,6 +193,11 @@ def add_command(commands: Any, add_run_options: Callable[..., None],
                        default=DEFAULT_IDLE_MINUTES,
                        help="end a session after MINUTES without a key or click from its "
                        f"browser, fractions allowed; 0 never (default {DEFAULT_IDLE_MINUTES:g})")
+    group.add_argument("--save-dir", metavar="DIR", type=save_folder, default=None,
+                       help="write the files the apps save (ctrl+s session, e history, "
+                       "s screenshot, x script) into the folder DIR on this machine; by "
+                       "default they go to each student's browser as downloads, and nothing "
+                       "is written here")
 
 
 def port_number(text: str) -> int:
@@ -212,6 +228,16 @@ def idle_minutes_value(text: str) -> float:
     if not math.isfinite(value) or value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 (never) or more minutes, got {text}")
     return value
+
+
+def save_folder(text: str) -> str:
+    """--save-dir: an existing folder, as an absolute path (the apps are told it)."""
+    path = os.path.abspath(os.path.expanduser(text)) if text else ""
+    if not path or not os.path.isdir(path):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an existing folder")
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"cannot write into the folder {text!r}")
+    return path
 
 
 def token_text(text: str) -> str:

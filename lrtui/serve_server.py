@@ -9,6 +9,8 @@ browser websocket as before, with
   for that long ends, with a message in the browser, and its app process is stopped;
 - the teacher's view: one line on stdout per session start and end (local time, the number
   of sessions running after the change, the browser's address), and per refusal;
+- the save folder: each app's environment has LRTUI_SAVE_DIR set to `--save-dir`, or not
+  at all (then the app sends its files to the browser, lrtui/tui/files.py);
 - isolation: a session whose app process crashes or is killed ends alone (its browser is told),
   the other sessions and the server go on.
 
@@ -35,7 +37,7 @@ from multidict import MultiDict
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
-from lrtui.serve import minutes_text
+from lrtui.serve import SAVE_DIR_ENV, minutes_text
 
 log = logging.getLogger("textual-serve")
 
@@ -85,13 +87,22 @@ def say(line: str) -> None:
 class Session(AppService):
     """One browser's app process, with the time of its last input."""
 
-    def __init__(self, *args: Any, remote: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, remote: str, save_dir: str | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.remote = remote
+        self.save_dir = save_dir
         self.last_input = time.monotonic()
         self.exited = asyncio.Event()  # the app's output ended (it quit, crashed or was killed)
         self.app_quit = False  # the app said it is exiting (the user quit it)
         self.ending = False  # the server is ending it: its exit does not close the websocket
+
+    def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
+        environment = super()._build_environment(width, height)
+        environment.pop(SAVE_DIR_ENV, None)  # not the teacher's own: serve's --save-dir only
+        if self.save_dir is not None:
+            environment[SAVE_DIR_ENV] = self.save_dir
+        return environment
 
     async def send_bytes(self, data: bytes) -> bool:  # a key, a click: the browser's input
         self.last_input = time.monotonic()
@@ -137,12 +148,13 @@ class Session(AppService):
 
 class ClassroomServer(Server):
     def __init__(self, command: str, host: str, port: int, *, token: str | None,
-                 max_sessions: int, idle_minutes: float) -> None:
+                 max_sessions: int, idle_minutes: float, save_dir: str | None = None) -> None:
         # `exec`: the shell becomes the app, so the process stopped is the app itself.
         super().__init__(f"exec {command}", host=host, port=port, title="lrtui")
         self.token = token
         self.max_sessions = max_sessions
         self.idle_minutes = idle_minutes
+        self.save_dir = save_dir
         self.running = 0  # sessions started and not yet ended (a slot is taken before start)
         self.sessions: dict[Session, web.WebSocketResponse] = {}
         self.stopping = False
@@ -237,7 +249,7 @@ class ClassroomServer(Server):
             session = Session(self.command, write_bytes=websocket.send_bytes,
                               write_str=websocket.send_str, close=close_from_app,
                               download_manager=self.download_manager, debug=self.debug,
-                              remote=remote)
+                              remote=remote, save_dir=self.save_dir)
             self.sessions[session] = websocket
             await session.start(to_int(query.get("width", "80"), 80),
                                 to_int(query.get("height", "24"), 24))

@@ -131,11 +131,17 @@ def _config_doc(config: TrainConfig) -> dict:
     return doc
 
 
+def session_text(trainer: Trainer, view: ViewSettings | None = None) -> str:
+    """The session file's text: its JSON on one line."""
+    return json.dumps(session_document(trainer, view), allow_nan=False,
+                      separators=(",", ":")) + "\n"
+
+
 def save_session(trainer: Trainer, view: ViewSettings | None = None,
                  folder: str | Path = ".") -> Path:
     """Write the session to a new timestamped file in `folder`; returns its path."""
-    text = json.dumps(session_document(trainer, view), allow_nan=False, separators=(",", ":"))
-    return write_atomic(timestamped_path("lrtui-session", ".json", folder), text + "\n")
+    return write_atomic(timestamped_path("lrtui-session", ".json", folder),
+                        session_text(trainer, view))
 
 
 # -- reading a session -----------------------------------------------------------------------

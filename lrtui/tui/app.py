@@ -330,13 +330,13 @@ class LrtuiApp(App[None]):
             self.prompt_bar.take_key(event)
 
     def action_write(self, what: str) -> None:
-        """ctrl+s, e, s, x: a file into the current folder (files.py says which)."""
+        """ctrl+s, e, s, x: a file into the current folder, or to the browser (files.py)."""
         if what in ("session", "history"):
             self._pause_for_user()
         if what == "script":  # x: in which language first (export_choice.py)
-            self.push_screen(ExportChoice(self.trainer))
+            self.push_screen(ExportChoice())
         else:
-            self.message.show(*files.write(what, self.trainer, self.view, self.export_screenshot))
+            self.message.show(*files.write(what, self))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:  # ctrl+p
         yield from super().get_system_commands(screen)

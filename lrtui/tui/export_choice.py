@@ -1,4 +1,5 @@
-"""The x key: which language to write the run in, then the script into the current folder.
+"""The x key: which language to write the run in, then the script into the current folder
+(or to the browser under `lrtui serve`: files.py).
 
 A small dialog over the app: the four targets of `lrtui export --to`, each with its key (n,
 t, j, f; or the arrows and enter), and whether its framework is installed here (found without
@@ -10,12 +11,12 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from lrtui.engine.gradients import FRAMEWORKS, installed
-from lrtui.engine.trainer import Trainer
 from lrtui.tui import files
 
 TARGETS = (  # (target, key, how the script gets its gradient)
@@ -44,21 +45,18 @@ class ExportChoice(ModalScreen[None]):
         *(Binding(key, f"write('{target}')", target, show=False) for target, key, _ in TARGETS),
     ]
 
-    def __init__(self, trainer: Trainer) -> None:
-        super().__init__()
-        self.trainer = trainer
-
     def compose(self) -> ComposeResult:
         with Vertical(id="export-choice"):
             yield Label("Write the run as a standalone Python script in:")
             yield OptionList(*(Option(_prompt(*t), id=t[0]) for t in TARGETS))
-            yield Label("[dim]key or ↑↓ enter · escape cancels · the file goes in this folder[/]")
+            where = files.where_text(self.app)  # type: ignore[arg-type]  # the LrtuiApp
+            yield Label(f"[dim]key or ↑↓ enter · escape cancels · {escape(where)}[/]")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.action_write(event.option.id or "numpy")
 
     def action_write(self, target: str) -> None:
-        text, tone = files.export_code(self.trainer, target)
+        text, tone = files.write("script", self.app, target)  # type: ignore[arg-type]
         self.dismiss()
         self.app.message.show(text, tone)  # type: ignore[attr-defined]  # the LrtuiApp's bar
 
