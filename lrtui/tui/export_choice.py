@@ -11,7 +11,6 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
@@ -50,7 +49,7 @@ class ExportChoice(ModalScreen[None]):
             yield Label("Write the run as a standalone Python script in:")
             yield OptionList(*(Option(_prompt(*t), id=t[0]) for t in TARGETS))
             where = files.where_text(self.app)  # type: ignore[arg-type]  # the LrtuiApp
-            yield Label(f"[dim]key or ↑↓ enter · escape cancels · {escape(where)}[/]")
+            yield Label(f"[dim]key or ↑↓ enter · escape cancels · {where}[/]")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.action_write(event.option.id or "numpy")

@@ -82,7 +82,7 @@ def where_text(app: LrtuiApp) -> str:
     folder = folder_of(app)
     return ("the file goes to your browser" if folder is None else
             "the file goes in this folder" if folder == Path(".") else
-            f"the file goes in {folder}")
+            "the file is saved on the server")
 
 
 def write(what: str, app: LrtuiApp, to: str = "numpy") -> tuple[str, str]:
