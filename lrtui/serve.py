@@ -33,8 +33,9 @@ from urllib.parse import quote
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
-# Provisional: the capacity benchmark (bench/serve.py, issue 12) has not measured it yet.
-SESSIONS_PER_CORE = 8
+# Measured by bench/serve.py (issue 12; bench/RESULTS.md): on 2 cores, 18 sessions playing
+# at once each kept >= 10 frames/s (19 did not); a paused session costs memory, not CPU.
+SESSIONS_PER_CORE = 9
 DEFAULT_MAX_SESSIONS = SESSIONS_PER_CORE * (os.cpu_count() or 1)
 DEFAULT_IDLE_MINUTES = 30.0
 EXPOSURE_WARNING = (
@@ -187,8 +188,9 @@ def add_command(commands: Any, add_run_options: Callable[..., None],
                        default=DEFAULT_MAX_SESSIONS,
                        help="at most N browser sessions at once, each its own app process; "
                        "the next browser is told the class is full (default "
-                       f"{SESSIONS_PER_CORE} per core, here {DEFAULT_MAX_SESSIONS}: "
-                       "provisional, until the capacity benchmark has measured it)")
+                       f"{SESSIONS_PER_CORE} per core, here {DEFAULT_MAX_SESSIONS}: as many "
+                       "as all playing at once keep 10 frames/s each, measured by "
+                       "bench/serve.py)")
     group.add_argument("--idle-timeout", metavar="MINUTES", type=idle_minutes_value,
                        default=DEFAULT_IDLE_MINUTES,
                        help="end a session after MINUTES without a key or click from its "
