@@ -99,14 +99,24 @@ def runners(trainer: Trainer, specs: list[dict[str, Any]]) -> list[Trainer]:
     return out
 
 
-def run(args: argparse.Namespace, trainer: Trainer, out: IO[str]) -> int:
-    if args.app:
-        return start_app(args, trainer)
+def field(args: argparse.Namespace, trainer: Trainer) -> list[dict[str, Any]]:
+    """The runners' specs (--run, or theory's field), with the race's tol set on `trainer`
+    (its settings are every runner's base). DataError for a bad or too large field."""
     specs = [parse_spec(t) for t in args.run] if args.run else default_specs(trainer)
     if len(specs) > MAX_RUNS:
         raise DataError(f"a race has at most {MAX_RUNS} runners, got {len(specs)}")
     if trainer.state.tol is None:
         trainer.set_tol(DEFAULT_TOL)
+    return specs
+
+
+def run(args: argparse.Namespace, trainer: Trainer, out: IO[str]) -> int:
+    """`lrtui race`: the table, the JSON document, or (--app) the race in the app."""
+    specs = field(args, trainer)
+    if args.app:
+        from lrtui.cli import _run_app
+
+        return _run_app(args, RaceTrainer(runners(trainer, specs), specs))
     racers = runners(trainer, specs)
     if args.json:
         from lrtui.report import result_dict
@@ -218,15 +228,3 @@ class RaceTrainer(Trainer):
         for f in getattr(self, "followers", ()):
             f.reset()
         return super().reset()
-
-
-def start_app(args: argparse.Namespace, trainer: Trainer) -> int:
-    """`lrtui race --app`: the race in the app (the runners share the loss plot and the map)."""
-    specs = [parse_spec(t) for t in args.run] if args.run else default_specs(trainer)
-    if len(specs) > MAX_RUNS:
-        raise DataError(f"a race has at most {MAX_RUNS} runners, got {len(specs)}")
-    if trainer.state.tol is None:
-        trainer.set_tol(DEFAULT_TOL)
-    from lrtui.cli import _run_app
-
-    return _run_app(args, RaceTrainer(runners(trainer, specs), specs))

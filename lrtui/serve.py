@@ -202,24 +202,25 @@ def add_command(commands: Any, add_run_options: Callable[..., None],
                        "is written here")
 
 
-def port_number(text: str) -> int:
+def _whole(text: str, high: int | None = None) -> int:
+    """A whole number from 1 (to `high`), for argparse: one message per mistake."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"must be between 1 and 65535, got {text}")
-    return value
-
-
-def session_count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if high is not None and not 1 <= value <= high:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {high}, got {text}")
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
     return value
+
+
+def port_number(text: str) -> int:
+    return _whole(text, 65535)
+
+
+def session_count(text: str) -> int:
+    return _whole(text)
 
 
 def idle_minutes_value(text: str) -> float:
